@@ -1,0 +1,139 @@
+import Foundation
+import MinnowRuntime
+
+/// A growable, uninitialized float buffer owned by a layer, so the recurrent layers' hot loops
+/// run on raw pointers without allocating per step (or per batch once the size is reached).
+final class ScratchBuffer {
+    private(set) var pointer: UnsafeMutablePointer<Float>
+    private(set) var capacity: Int
+
+    init() {
+        capacity = 1
+        pointer = .allocate(capacity: 1)
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// Returns storage for at least `count` floats; contents are unspecified after growth.
+    func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity {
+            pointer.deallocate()
+            capacity = count
+            pointer = .allocate(capacity: count)
+        }
+        return pointer
+    }
+
+    /// Returns storage for `count` floats, all set to zero.
+    func zeroed(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let p = reserve(count)
+        p.update(repeating: 0, count: count)
+        return p
+    }
+
+    /// Returns storage holding a copy of `values`.
+    func copy(_ values: [Float]) -> UnsafeMutablePointer<Float> {
+        let p = reserve(values.count)
+        values.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: values.count) }
+        return p
+    }
+}
+
+/// The gate nonlinearities of the recurrent layers, applied in place over contiguous spans.
+/// Kept in one place so a vectorized implementation can replace the scalar `Foundation` calls.
+enum RecurrentMath {
+    @inline(__always)
+    static func sigmoid(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { values[i] = 1 / (1 + Foundation.exp(-values[i])) }
+    }
+
+    @inline(__always)
+    static func tanh(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { values[i] = Foundation.tanh(values[i]) }
+    }
+}
+
+/// Layout and bookkeeping helpers shared by `LSTM` and `GRU`.
+///
+/// Both layers work internally in time-major order (`[T, N, ·]`): the rows of one step are then
+/// one contiguous matrix for the per-step GEMM, and the rows of all steps stack into one matrix
+/// for the input projection and the weight-gradient GEMMs.
+enum RecurrentSupport {
+    /// Copies batch-major `[N, T, F]` into time-major `[T, N, F]`.
+    static func toTimeMajor(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>,
+                            batch: Int, steps: Int, features: Int) {
+        for n in 0..<batch {
+            for t in 0..<steps {
+                (destination + (t * batch + n) * features)
+                    .update(from: source + (n * steps + t) * features, count: features)
+            }
+        }
+    }
+
+    /// Copies time-major `[T, N, F]` into batch-major `[N, T, F]`.
+    static func toBatchMajor(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>,
+                             batch: Int, steps: Int, features: Int) {
+        for n in 0..<batch {
+            for t in 0..<steps {
+                (destination + (n * steps + t) * features)
+                    .update(from: source + (t * batch + n) * features, count: features)
+            }
+        }
+    }
+
+    /// Sets every one of `rows` rows of width `bias.count` to `bias`.
+    static func fillRows(_ destination: UnsafeMutablePointer<Float>, rows: Int, with bias: UnsafePointer<Float>, width: Int) {
+        for r in 0..<rows { (destination + r * width).update(from: bias, count: width) }
+    }
+
+    /// `gradient[j] += Σ_r matrix[r][j]` over `rows` rows of width `gradient.count`, summing rows
+    /// in order (deterministic).
+    static func accumulateColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, into gradient: inout [Float],
+                                     scratch: ScratchBuffer) {
+        let width = gradient.count
+        let sums = scratch.zeroed(width)
+        for r in 0..<rows {
+            let row = matrix + r * width
+            for j in 0..<width { sums[j] += row[j] }
+        }
+        for j in 0..<width { gradient[j] += sums[j] }
+    }
+
+    /// Accumulates `C += op(A)·op(B)` into a parameter's gradient.
+    static func accumulateGradient(
+        _ parameter: Parameter, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int
+    ) {
+        parameter.gradient.withUnsafeMutableBufferPointer { g in
+            Gemm.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                          a: a, lda: lda, b: b, ldb: ldb, c: g.baseAddress!, ldc: n, accumulate: true)
+        }
+    }
+
+    /// Batch items per worker chunk for the element-wise step loops: splitting only pays when
+    /// each chunk carries a few hundred hidden units of transcendental work.
+    static func minimumChunk(units: Int) -> Int { max(1, 512 / max(1, units)) }
+
+    /// Validates a recurrent layer's per-item input shape `[T, F]`.
+    static func validate(inputShape: [Int], layer: String) throws -> (steps: Int, features: Int) {
+        guard inputShape.count == 2, inputShape[0] > 0, inputShape[1] > 0 else {
+            throw TrainError("layer '\(layer)': input shape must be [timeSteps, features], found \(inputShape)")
+        }
+        return (inputShape[0], inputShape[1])
+    }
+
+    /// Returns a tensor of shape `[1, T, F]` for the operator input, inserting a reshape when
+    /// the incoming tensor has the same element count but another shape (e.g. flattened).
+    static func exportInput(to builder: inout ModelBuilder, input: Int, steps: Int, features: Int,
+                            layer: String) throws -> Int {
+        let shape = builder.tensors[input].shape
+        let expected = [1, steps, features]
+        if shape == expected { return input }
+        guard shape.reduce(1, *) == steps * features else {
+            throw TrainError("layer '\(layer)': export input tensor '\(builder.tensors[input].name)' has shape \(shape), expected \(expected)")
+        }
+        let reshaped = builder.addTensor(name: "\(layer)/input_reshape", shape: expected)
+        builder.addOperator(.reshape, inputs: [input], outputs: [reshaped])
+        return reshaped
+    }
+}
