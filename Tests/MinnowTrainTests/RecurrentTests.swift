@@ -330,7 +330,7 @@ final class RecurrentTests: XCTestCase {
 
     // MARK: Learning
 
-    /// Learns the sign of the sum of a sequence with a logistic head trained by plain SGD.
+    /// Learns the sign of the sum of a sequence (|sum| ≥ 0.25) with a logistic head trained by plain SGD.
     private func learnSignOfSum(_ layer: Layer) throws -> Double {
         let (t, h, batchSize) = (8, 8, 32)
         var generator = SeededGenerator(seed: 61)
@@ -340,10 +340,12 @@ final class RecurrentTests: XCTestCase {
 
         func makeData(_ count: Int) -> ([Float], [Float]) {
             var xs: [Float] = [], ys: [Float] = []
-            for _ in 0..<count {
+            while ys.count < count {
                 let seq = (0..<t).map { _ in generator.uniform(-1, 1) }
+                let sum = seq.reduce(0, +)
+                if abs(sum) < 0.25 { continue }  // a small margin keeps the labels learnable
                 xs += seq
-                ys.append(seq.reduce(0, +) > 0 ? 1 : 0)
+                ys.append(sum > 0 ? 1 : 0)
             }
             return (xs, ys)
         }
@@ -351,7 +353,7 @@ final class RecurrentTests: XCTestCase {
         let (testX, testY) = makeData(512)
         let rate: Float = 0.5
 
-        for _ in 0..<12 {
+        for _ in 0..<20 {
             for start in stride(from: 0, to: trainY.count, by: batchSize) {
                 let x = Tensor(shape: [batchSize, t, 1], data: Array(trainX[(start * t)..<((start + batchSize) * t)]))
                 let hidden = layer.forward(x, training: true)
@@ -391,11 +393,13 @@ final class RecurrentTests: XCTestCase {
 
     func testLSTMLearnsSignOfSum() throws {
         let accuracy = try learnSignOfSum(LSTM(units: 8))
-        XCTAssertGreaterThan(accuracy, 0.9)
+        // A trained head on the untrained recurrent layer alone stays below ~0.9 here.
+        XCTAssertGreaterThan(accuracy, 0.97)
     }
 
     func testGRULearnsSignOfSum() throws {
         let accuracy = try learnSignOfSum(GRU(units: 8))
-        XCTAssertGreaterThan(accuracy, 0.9)
+        // A trained head on the untrained recurrent layer alone stays below ~0.9 here.
+        XCTAssertGreaterThan(accuracy, 0.97)
     }
 }

@@ -25,21 +25,21 @@ public final class GRU: Layer {
     private var batch = 0
 
     // Weights as used by the last forward (backward differentiates at these values).
-    private let inputWeightsCopy = ScratchBuffer()
-    private let recurrentWeightsCopy = ScratchBuffer()
-    private let inputBiasCopy = ScratchBuffer()
-    private let recurrentBiasCopy = ScratchBuffer()
+    private let inputWeightsCopy = RecurrentBuffer()
+    private let recurrentWeightsCopy = RecurrentBuffer()
+    private let inputBiasCopy = RecurrentBuffer()
+    private let recurrentBiasCopy = RecurrentBuffer()
     // Forward caches, time-major.
-    private let inputs = ScratchBuffer()      // x [T, N, F]
-    private let gates = ScratchBuffer()       // activated z, r, n [T, N, 3H]
-    private let recurrent = ScratchBuffer()   // Wh·h + bh per step [T, N, 3H] (n slice used by backward)
-    private let hidden = ScratchBuffer()      // h [T+1, N, H], slot 0 = zero state
+    private let inputs = RecurrentBuffer()      // x [T, N, F]
+    private let gates = RecurrentBuffer()       // activated z, r, n [T, N, 3H]
+    private let recurrent = RecurrentBuffer()   // Wh·h + bh per step [T, N, 3H] (n slice used by backward)
+    private let hidden = RecurrentBuffer()      // h [T+1, N, H], slot 0 = zero state
     // Backward scratch.
-    private let inputGateGradients = ScratchBuffer()     // ∂L/∂(Wx·x + bx) [T, N, 3H]
-    private let recurrentGateGradients = ScratchBuffer() // ∂L/∂(Wh·h + bh) [T, N, 3H]
-    private let hiddenGradient = ScratchBuffer()         // [N, H]
-    private let inputGradient = ScratchBuffer()          // [T, N, F]
-    private let columnSums = ScratchBuffer()
+    private let inputGateGradients = RecurrentBuffer()     // ∂L/∂(Wx·x + bx) [T, N, 3H]
+    private let recurrentGateGradients = RecurrentBuffer() // ∂L/∂(Wh·h + bh) [T, N, 3H]
+    private let hiddenGradient = RecurrentBuffer()         // [N, H]
+    private let inputGradient = RecurrentBuffer()          // [T, N, F]
+    private let columnSums = RecurrentBuffer()
 
     public init(units: Int, returnSequences: Bool = false, name: String = "gru") {
         precondition(units > 0, "GRU: units must be positive, found \(units)")
@@ -97,17 +97,20 @@ public final class GRU: Layer {
         Gemm.multiply(transposeA: false, transposeB: true, m: t * n, n: width, k: f,
                       a: x, lda: f, b: wx, ldb: f, c: g, ldc: width, accumulate: true)
 
-        let chunk = RecurrentSupport.minimumChunk(units: h)
-        for step in 0..<t {
-            let gs = g + step * n * width, rs = rh + step * n * width
-            RecurrentSupport.fillRows(rs, rows: n, with: bh, width: width)
-            if step > 0 {
-                Gemm.multiply(transposeA: false, transposeB: true, m: n, n: width, k: h,
-                              a: hs + step * n * h, lda: h, b: wh, ldb: h, c: rs, ldc: width, accumulate: true)
-            }
-            let hPrevious = hs + step * n * h, hNext = hs + (step + 1) * n * h
-            Parallel.forEachChunk(n, minimumChunk: chunk) { rows in
-                for r in rows {
+        // Batch items are independent: each worker runs its rows through every step, so one
+        // dispatch covers the whole sequence (per-step dispatch costs more than it saves).
+        Parallel.forEachChunk(n, minimumChunk: RecurrentSupport.minimumChunk(units: h, steps: t)) { rows in
+            let first = rows.lowerBound, count = rows.count
+            for step in 0..<t {
+                let gs = g + (step * n + first) * width, rs = rh + (step * n + first) * width
+                RecurrentSupport.fillRows(rs, rows: count, with: bh, width: width)
+                if step > 0 {
+                    Gemm.multiply(transposeA: false, transposeB: true, m: count, n: width, k: h,
+                                  a: hs + (step * n + first) * h, lda: h, b: wh, ldb: h,
+                                  c: rs, ldc: width, accumulate: true)
+                }
+                let hPrevious = hs + (step * n + first) * h, hNext = hs + ((step + 1) * n + first) * h
+                for r in 0..<count {
                     let gr = gs + r * width, rr = rs + r * width
                     for j in 0..<(2 * h) { gr[j] += rr[j] }
                     RecurrentMath.sigmoid(gr, count: 2 * h)
@@ -145,24 +148,25 @@ public final class GRU: Layer {
         let dgx = inputGateGradients.reserve(t * n * width)
         let dgh = recurrentGateGradients.reserve(t * n * width)
         let dh = hiddenGradient.zeroed(n * h)
-        let chunk = RecurrentSupport.minimumChunk(units: h)
         let sequences = returnSequences
 
         outputGradient.data.withUnsafeBufferPointer { dOutBuffer in
             let dOut = dOutBuffer.baseAddress!
-            for step in (0..<t).reversed() {
-                let incoming: UnsafePointer<Float>? = sequences ? dOut + step * h : (step == t - 1 ? dOut : nil)
-                let incomingStride = sequences ? t * h : h
-                let gs = g + step * n * width, rs = rh + step * n * width
-                let dgxs = dgx + step * n * width, dghs = dgh + step * n * width
-                let hPrevious = hs + step * n * h
-                Parallel.forEachChunk(n, minimumChunk: chunk) { rows in
-                    for r in rows {
+            // Rows are independent through time, as in forward: one dispatch for all steps.
+            Parallel.forEachChunk(n, minimumChunk: RecurrentSupport.minimumChunk(units: h, steps: t)) { rows in
+                let first = rows.lowerBound, count = rows.count
+                for step in (0..<t).reversed() {
+                    let incoming: UnsafePointer<Float>? = sequences ? dOut + step * h : (step == t - 1 ? dOut : nil)
+                    let incomingStride = sequences ? t * h : h
+                    let offset = (step * n + first) * width
+                    let gs = g + offset, rs = rh + offset, dgxs = dgx + offset, dghs = dgh + offset
+                    let hPrevious = hs + (step * n + first) * h
+                    for r in 0..<count {
                         let gr = gs + r * width, rr = rs + r * width
                         let dxr = dgxs + r * width, dhr2 = dghs + r * width
-                        let hp = hPrevious + r * h, dhr = dh + r * h
+                        let hp = hPrevious + r * h, dhr = dh + (first + r) * h
                         if let incoming {
-                            let inr = incoming + r * incomingStride
+                            let inr = incoming + (first + r) * incomingStride
                             for j in 0..<h { dhr[j] += inr[j] }
                         }
                         for j in 0..<h {
@@ -180,11 +184,11 @@ public final class GRU: Layer {
                             dhr[j] = dhv * z   // direct path h' = z ⊙ h + …
                         }
                     }
-                }
-                if step > 0 {
-                    // ∂L/∂h_{step−1} = z ⊙ dh + dGh_step · Wh.
-                    Gemm.multiply(transposeA: false, transposeB: false, m: n, n: h, k: width,
-                                  a: dghs, lda: width, b: wh, ldb: h, c: dh, ldc: h, accumulate: true)
+                    if step > 0 {
+                        // ∂L/∂h_{step−1} = z ⊙ dh + dGh_step · Wh.
+                        Gemm.multiply(transposeA: false, transposeB: false, m: count, n: h, k: width,
+                                      a: dghs, lda: width, b: wh, ldb: h, c: dh + first * h, ldc: h, accumulate: true)
+                    }
                 }
             }
         }

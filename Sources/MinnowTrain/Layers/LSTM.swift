@@ -24,21 +24,21 @@ public final class LSTM: Layer {
     private var batch = 0
 
     // Weights as used by the last forward (backward differentiates at these values).
-    private let inputWeightsCopy = ScratchBuffer()
-    private let recurrentWeightsCopy = ScratchBuffer()
-    private let biasCopy = ScratchBuffer()
+    private let inputWeightsCopy = RecurrentBuffer()
+    private let recurrentWeightsCopy = RecurrentBuffer()
+    private let biasCopy = RecurrentBuffer()
     // Forward caches, time-major.
-    private let inputs = ScratchBuffer()      // x [T, N, F]
-    private let gates = ScratchBuffer()       // activated i, f, g, o [T, N, 4H]
-    private let cells = ScratchBuffer()       // c [T+1, N, H], slot 0 = zero state
-    private let cellTanh = ScratchBuffer()    // tanh(c) [T, N, H]
-    private let hidden = ScratchBuffer()      // h [T+1, N, H], slot 0 = zero state
+    private let inputs = RecurrentBuffer()      // x [T, N, F]
+    private let gates = RecurrentBuffer()       // activated i, f, g, o [T, N, 4H]
+    private let cells = RecurrentBuffer()       // c [T+1, N, H], slot 0 = zero state
+    private let cellTanh = RecurrentBuffer()    // tanh(c) [T, N, H]
+    private let hidden = RecurrentBuffer()      // h [T+1, N, H], slot 0 = zero state
     // Backward scratch.
-    private let gateGradients = ScratchBuffer()  // ∂L/∂(gate pre-activations) [T, N, 4H]
-    private let hiddenGradient = ScratchBuffer() // [N, H]
-    private let cellGradient = ScratchBuffer()   // [N, H]
-    private let inputGradient = ScratchBuffer()  // [T, N, F]
-    private let columnSums = ScratchBuffer()
+    private let gateGradients = RecurrentBuffer()  // ∂L/∂(gate pre-activations) [T, N, 4H]
+    private let hiddenGradient = RecurrentBuffer() // [N, H]
+    private let cellGradient = RecurrentBuffer()   // [N, H]
+    private let inputGradient = RecurrentBuffer()  // [T, N, F]
+    private let columnSums = RecurrentBuffer()
 
     public init(units: Int, returnSequences: Bool = false, name: String = "lstm") {
         precondition(units > 0, "LSTM: units must be positive, found \(units)")
@@ -96,17 +96,20 @@ public final class LSTM: Layer {
         Gemm.multiply(transposeA: false, transposeB: true, m: t * n, n: width, k: f,
                       a: x, lda: f, b: wx, ldb: f, c: g, ldc: width, accumulate: true)
 
-        let chunk = RecurrentSupport.minimumChunk(units: h)
-        for step in 0..<t {
-            let gs = g + step * n * width
-            if step > 0 {
-                Gemm.multiply(transposeA: false, transposeB: true, m: n, n: width, k: h,
-                              a: hs + step * n * h, lda: h, b: wh, ldb: h, c: gs, ldc: width, accumulate: true)
-            }
-            let cPrevious = c + step * n * h, cNext = c + (step + 1) * n * h
-            let tcs = tc + step * n * h, hNext = hs + (step + 1) * n * h
-            Parallel.forEachChunk(n, minimumChunk: chunk) { rows in
-                for r in rows {
+        // Batch items are independent: each worker runs its rows through every step, so one
+        // dispatch covers the whole sequence (per-step dispatch costs more than it saves).
+        Parallel.forEachChunk(n, minimumChunk: RecurrentSupport.minimumChunk(units: h, steps: t)) { rows in
+            let first = rows.lowerBound, count = rows.count
+            for step in 0..<t {
+                let gs = g + (step * n + first) * width
+                if step > 0 {
+                    Gemm.multiply(transposeA: false, transposeB: true, m: count, n: width, k: h,
+                                  a: hs + (step * n + first) * h, lda: h, b: wh, ldb: h,
+                                  c: gs, ldc: width, accumulate: true)
+                }
+                let cPrevious = c + (step * n + first) * h, cNext = c + ((step + 1) * n + first) * h
+                let tcs = tc + (step * n + first) * h, hNext = hs + ((step + 1) * n + first) * h
+                for r in 0..<count {
                     let gr = gs + r * width
                     RecurrentMath.sigmoid(gr, count: 2 * h)
                     RecurrentMath.tanh(gr + 2 * h, count: h)
@@ -145,24 +148,25 @@ public final class LSTM: Layer {
         let dg = gateGradients.reserve(t * n * width)
         let dh = hiddenGradient.zeroed(n * h)
         let dc = cellGradient.zeroed(n * h)
-        let chunk = RecurrentSupport.minimumChunk(units: h)
         let sequences = returnSequences
 
         outputGradient.data.withUnsafeBufferPointer { dOutBuffer in
             let dOut = dOutBuffer.baseAddress!
-            for step in (0..<t).reversed() {
-                // Incoming gradient of h_step from the output: row stride and base per mode.
-                let incoming: UnsafePointer<Float>? = sequences ? dOut + step * h : (step == t - 1 ? dOut : nil)
-                let incomingStride = sequences ? t * h : h
-                let gs = g + step * n * width, dgs = dg + step * n * width
-                let cPrevious = c + step * n * h, tcs = tc + step * n * h
-                Parallel.forEachChunk(n, minimumChunk: chunk) { rows in
-                    for r in rows {
+            // Rows are independent through time, as in forward: one dispatch for all steps.
+            Parallel.forEachChunk(n, minimumChunk: RecurrentSupport.minimumChunk(units: h, steps: t)) { rows in
+                let first = rows.lowerBound, count = rows.count
+                for step in (0..<t).reversed() {
+                    // Incoming gradient of h_step from the output (row stride depends on the mode).
+                    let incoming: UnsafePointer<Float>? = sequences ? dOut + step * h : (step == t - 1 ? dOut : nil)
+                    let incomingStride = sequences ? t * h : h
+                    let gs = g + (step * n + first) * width, dgs = dg + (step * n + first) * width
+                    let cPrevious = c + (step * n + first) * h, tcs = tc + (step * n + first) * h
+                    for r in 0..<count {
                         let gr = gs + r * width, dgr = dgs + r * width
                         let cp = cPrevious + r * h, tr = tcs + r * h
-                        let dhr = dh + r * h, dcr = dc + r * h
+                        let dhr = dh + (first + r) * h, dcr = dc + (first + r) * h
                         if let incoming {
-                            let inr = incoming + r * incomingStride
+                            let inr = incoming + (first + r) * incomingStride
                             for j in 0..<h { dhr[j] += inr[j] }
                         }
                         for j in 0..<h {
@@ -177,11 +181,11 @@ public final class LSTM: Layer {
                             dcr[j] = dcv * fg
                         }
                     }
-                }
-                if step > 0 {
-                    // ∂L/∂h_{step−1} = dG_step · Wh.
-                    Gemm.multiply(transposeA: false, transposeB: false, m: n, n: h, k: width,
-                                  a: dgs, lda: width, b: wh, ldb: h, c: dh, ldc: h)
+                    if step > 0 {
+                        // ∂L/∂h_{step−1} = dG_step · Wh.
+                        Gemm.multiply(transposeA: false, transposeB: false, m: count, n: h, k: width,
+                                      a: dgs, lda: width, b: wh, ldb: h, c: dh + first * h, ldc: h)
+                    }
                 }
             }
         }

@@ -3,7 +3,7 @@ import MinnowRuntime
 
 /// A growable, uninitialized float buffer owned by a layer, so the recurrent layers' hot loops
 /// run on raw pointers without allocating per step (or per batch once the size is reached).
-final class ScratchBuffer {
+final class RecurrentBuffer {
     private(set) var pointer: UnsafeMutablePointer<Float>
     private(set) var capacity: Int
 
@@ -89,7 +89,7 @@ enum RecurrentSupport {
     /// `gradient[j] += Σ_r matrix[r][j]` over `rows` rows of width `gradient.count`, summing rows
     /// in order (deterministic).
     static func accumulateColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, into gradient: inout [Float],
-                                     scratch: ScratchBuffer) {
+                                     scratch: RecurrentBuffer) {
         let width = gradient.count
         let sums = scratch.zeroed(width)
         for r in 0..<rows {
@@ -110,9 +110,9 @@ enum RecurrentSupport {
         }
     }
 
-    /// Batch items per worker chunk for the element-wise step loops: splitting only pays when
-    /// each chunk carries a few hundred hidden units of transcendental work.
-    static func minimumChunk(units: Int) -> Int { max(1, 512 / max(1, units)) }
+    /// Batch items per worker: the recurrent loops dispatch once per pass, so a chunk only needs
+    /// a couple of thousand unit-steps of work to outweigh the dispatch.
+    static func minimumChunk(units: Int, steps: Int) -> Int { max(1, 2048 / max(1, units * steps)) }
 
     /// Validates a recurrent layer's per-item input shape `[T, F]`.
     static func validate(inputShape: [Int], layer: String) throws -> (steps: Int, features: Int) {
