@@ -113,6 +113,20 @@ final class DenseTests: XCTestCase {
         for (a, b) in zip(layer.bias.gradient, onceBias) { XCTAssertEqual(a, 2 * b, accuracy: 1e-6) }
     }
 
+    func testSkippingInputGradientKeepsParameterGradients() throws {
+        let full = try builtDense(units: 3, inputs: 4, activation: .sigmoid, seed: 2)
+        let skipping = try builtDense(units: 3, inputs: 4, activation: .sigmoid, seed: 2)
+        skipping.computesInputGradient = false
+        let x = randomTensor([2, 4], seed: 4)
+        let dy = randomTensor([2, 3], seed: 5)
+        _ = full.forward(x, training: true)
+        _ = skipping.forward(x, training: true)
+        XCTAssertNotEqual(full.backward(dy).data, [Float](repeating: 0, count: 8))
+        XCTAssertEqual(skipping.backward(dy).data, [Float](repeating: 0, count: 8))
+        XCTAssertEqual(full.weights.gradient, skipping.weights.gradient)
+        XCTAssertEqual(full.bias.gradient, skipping.bias.gradient)
+    }
+
     func testExportFusesReLUAndStoresOIWeights() throws {
         let layer = try builtDense(units: 2, inputs: 3, activation: .relu)
         layer.bias.value = [0.25, -0.75]

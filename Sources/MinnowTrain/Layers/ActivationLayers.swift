@@ -159,10 +159,9 @@ enum ElementwiseKernels {
 
     /// Returns `activation(values)`.
     static func activate(_ activation: Activation, _ values: [Float]) -> [Float] {
-        if activation == .linear { return values }
-        var output = [Float](repeating: 0, count: values.count)
-        values.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
+        if activation == .linear || values.isEmpty { return values }
+        return [Float](unsafeUninitializedCapacity: values.count) { y, initialized in
+            values.withUnsafeBufferPointer { x in
                 let xp = x.baseAddress!, yp = y.baseAddress!
                 forEachRange(values.count) { range in
                     switch activation {
@@ -174,13 +173,13 @@ enum ElementwiseKernels {
                     }
                 }
             }
+            initialized = values.count
         }
-        return output
     }
 
     /// Applies `activation` in place.
     static func activateInPlace(_ activation: Activation, _ values: inout [Float]) {
-        if activation == .linear { return }
+        if activation == .linear || values.isEmpty { return }
         let count = values.count
         values.withUnsafeMutableBufferPointer { v in
             let p = v.baseAddress!
@@ -199,11 +198,10 @@ enum ElementwiseKernels {
     /// Returns `outputGradient ⊙ activation′`, with the derivative written in terms of the
     /// activation's output `y` (ReLU: y > 0; ReLU6: 0 < y < 6; sigmoid: y(1 − y); tanh: 1 − y²).
     static func activationGradient(_ activation: Activation, output: [Float], outputGradient: [Float]) -> [Float] {
-        if activation == .linear { return outputGradient }
-        var result = [Float](repeating: 0, count: outputGradient.count)
-        output.withUnsafeBufferPointer { y in
-            outputGradient.withUnsafeBufferPointer { dy in
-                result.withUnsafeMutableBufferPointer { dx in
+        if activation == .linear || outputGradient.isEmpty { return outputGradient }
+        return [Float](unsafeUninitializedCapacity: outputGradient.count) { dx, initialized in
+            output.withUnsafeBufferPointer { y in
+                outputGradient.withUnsafeBufferPointer { dy in
                     let yp = y.baseAddress!, dyp = dy.baseAddress!, dxp = dx.baseAddress!
                     forEachRange(outputGradient.count) { range in
                         switch activation {
@@ -216,7 +214,7 @@ enum ElementwiseKernels {
                     }
                 }
             }
+            initialized = outputGradient.count
         }
-        return result
     }
 }

@@ -16,6 +16,9 @@ public final class Dense: Layer {
     public private(set) var bias: Parameter
     /// Values per input item; 0 until `build`.
     public private(set) var inputCount = 0
+    /// When `false`, `backward` skips the input-gradient GEMM and returns zeros: set it on the
+    /// model's first layer, whose input gradient nobody reads (saves a third of its backward).
+    public var computesInputGradient = true
 
     private var cachedInput: [Float] = []
     private var cachedOutput: [Float] = []
@@ -82,11 +85,13 @@ public final class Dense: Layer {
         gradient.withUnsafeBufferPointer { g in
             let gp = g.baseAddress!
             // dX = dZ · W
-            weights.value.withUnsafeBufferPointer { w in
-                inputGradient.withUnsafeMutableBufferPointer { dx in
-                    Gemm.multiply(
-                        transposeA: false, transposeB: false, m: batch, n: inputs, k: units,
-                        a: gp, lda: units, b: w.baseAddress!, ldb: inputs, c: dx.baseAddress!, ldc: inputs)
+            if computesInputGradient {
+                weights.value.withUnsafeBufferPointer { w in
+                    inputGradient.withUnsafeMutableBufferPointer { dx in
+                        Gemm.multiply(
+                            transposeA: false, transposeB: false, m: batch, n: inputs, k: units,
+                            a: gp, lda: units, b: w.baseAddress!, ldb: inputs, c: dx.baseAddress!, ldc: inputs)
+                    }
                 }
             }
             // dW += dZᵀ · X
