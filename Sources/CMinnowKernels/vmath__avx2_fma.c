@@ -50,14 +50,13 @@ static inline __attribute__((always_inline)) __m256 tanh8(__m256 x) {
     p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(VM_TANH_P2));
     p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(VM_TANH_P3));
     p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(VM_TANH_P4));
-    const __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+    const __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), ax, ax);  // on |x| so tanh(-0) = -0
     const __m256 e = exp8(_mm256_add_ps(ax, ax));
     const __m256 big = _mm256_sub_ps(_mm256_set1_ps(1.0f),
                                      _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
     const __m256 sign = _mm256_and_ps(x, _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u)));
-    const __m256 signed_big = _mm256_or_ps(big, sign);
     const __m256 is_small = _mm256_cmp_ps(ax, _mm256_set1_ps(VM_TANH_SMALL), _CMP_LT_OQ);
-    return _mm256_blendv_ps(signed_big, small, is_small);
+    return _mm256_or_ps(_mm256_blendv_ps(big, small, is_small), sign);
 }
 
 #define ELEMENTWISE(NAME, FN)                                                          \

@@ -50,14 +50,14 @@ static inline __attribute__((always_inline)) __m512 tanh16(__m512 x) {
     p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(VM_TANH_P2));
     p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(VM_TANH_P3));
     p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(VM_TANH_P4));
-    const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+    const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), ax, ax);  // on |x| so tanh(-0) = -0
     const __m512 e = exp16(_mm512_add_ps(ax, ax));
     const __m512 big = _mm512_sub_ps(_mm512_set1_ps(1.0f),
                                      _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, _mm512_set1_ps(1.0f))));
     const __m512 sign = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
-    const __m512 signed_big = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(big), _mm512_castps_si512(sign)));
     const __mmask16 is_small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(VM_TANH_SMALL), _CMP_LT_OQ);
-    return _mm512_mask_blend_ps(is_small, signed_big, small);
+    const __m512 y = _mm512_mask_blend_ps(is_small, big, small);
+    return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(y), _mm512_castps_si512(sign)));
 }
 
 #define ELEMENTWISE(NAME, FN)                                                          \

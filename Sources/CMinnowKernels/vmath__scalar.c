@@ -50,7 +50,7 @@ static float tanh1(float x) {
         p = fmaf(p, z, VM_TANH_P2);
         p = fmaf(p, z, VM_TANH_P3);
         p = fmaf(p, z, VM_TANH_P4);
-        return fmaf(p * z, x, x);
+        return copysignf(fmaf(p * z, ax, ax), x);  // on |x| so tanh(-0) = -0
     }
     const float e = exp1(ax + ax);
     return copysignf(1.0f - 2.0f / (e + 1.0f), x);
