@@ -109,6 +109,30 @@ final class GemmTests: XCTestCase {
         }
     }
 
+    func testForcedSplitsOnOddShapesMatchReference() {
+        // Threshold 0 splits even tiny products; 3 workers give uneven chunks and edge tiles.
+        let saved = Gemm.parallelThreshold
+        Gemm.parallelThreshold = 0
+        defer { Gemm.parallelThreshold = saved }
+        for (m, k, n) in [(13, 37, 29), (100, 3, 7), (7, 19, 200), (2, 5, 2), (40, 260, 33)] {
+            for ta in [false, true] {
+                for tb in [false, true] {
+                    let p = Problem(m: m, n: n, k: k, transposeA: ta, transposeB: tb, pad: 1)
+                    let ops = Operands(p, seed: UInt64(m + 1000 * n))
+                    let expected = run(p, ops, accumulate: false, reference: true)
+                    for backend in KernelBackend.available {
+                        for workers in [2, 3] {
+                            withBackend(backend, workers: workers) {
+                                assertSameBits(run(p, ops, accumulate: false, reference: false), expected,
+                                               "\(m)x\(k)x\(n) tA=\(ta) tB=\(tb) \(backend) \(workers) workers")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testMatchesDoublePrecisionProduct() {
         for (m, k, n) in [(37, 600, 45), (130, 300, 70), (5, 1000, 3)] {
             for ta in [false, true] {
