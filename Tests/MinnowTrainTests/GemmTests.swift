@@ -93,7 +93,7 @@ final class GemmTests: XCTestCase {
 
     func testOneAndTwoWorkersGiveIdenticalBits() {
         // Both shapes exceed `Gemm.parallelThreshold`; the first splits along M, the second along N.
-        for (m, k, n) in [(130, 300, 70), (20, 400, 300)] {
+        for (m, k, n) in [(130, 300, 120), (20, 400, 600)] {
             for ta in [false, true] {
                 for tb in [false, true] {
                     let p = Problem(m: m, n: n, k: k, transposeA: ta, transposeB: tb, pad: 5)
@@ -103,7 +103,9 @@ final class GemmTests: XCTestCase {
                     withBackend(.best, workers: 1) { one = run(p, ops, accumulate: true, reference: false) }
                     withBackend(.best, workers: 2) { two = run(p, ops, accumulate: true, reference: false) }
                     assertSameBits(one, two, "\(m)x\(k)x\(n) tA=\(ta) tB=\(tb): 1 vs 2 workers")
-                    assertSameBits(two, run(p, ops, accumulate: true, reference: true), "2 workers vs reference")
+                    if !ta && !tb {  // the reference loop is slow in debug; one layout suffices here
+                        assertSameBits(two, run(p, ops, accumulate: true, reference: true), "2 workers vs reference")
+                    }
                 }
             }
         }

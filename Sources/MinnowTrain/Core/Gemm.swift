@@ -34,9 +34,9 @@ public enum Gemm {
     public static var backend: KernelBackend = .best
 
     /// Products below this many floating-point operations (2·M·N·K) run on one thread:
-    /// waking a second worker costs more than it saves (≈ 20 µs of single-thread work).
+    /// waking a second worker costs more than it saves (≈ 40 µs of single-thread work).
     /// Any value gives the same bits; tests lower it to exercise the split on small shapes.
-    public static var parallelThreshold = 4_000_000
+    public static var parallelThreshold = 8_000_000
 
     /// Packed, cache-blocked multiply in C (see `CMinnowKernels`), split over
     /// `Parallel.workerCount` workers along M or N (never K) when the product is large.
