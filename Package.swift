@@ -25,7 +25,7 @@ let package = Package(
         // C micro-kernels with per-ISA variants chosen at run time (CPUID).
         .target(
             name: "CMinnowKernels",
-            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
         ),
         // Host-side dataset readers: IDX (gzip or raw), CSV, NumPy .npy.
         .target(

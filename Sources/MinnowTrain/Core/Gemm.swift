@@ -1,3 +1,25 @@
+import CMinnowKernels
+
+/// Instruction-set family of the C kernels (`CMinnowKernels`). Every family computes the same
+/// bits; choosing one only changes speed (tests use this to check the families against each other).
+public enum KernelBackend: Int32, CaseIterable, Sendable {
+    /// Portable C with `fmaf` (4×4 GEMM tiles).
+    case scalar = 0
+    /// AVX2 + FMA3 (6×16 GEMM tiles, 8-lane vector math).
+    case avx2 = 1
+    /// AVX-512F (12×32 GEMM tiles, 16-lane vector math).
+    case avx512 = 2
+
+    /// The fastest family the running CPU supports (CPUID).
+    public static var best: KernelBackend { KernelBackend(rawValue: minnow_best_isa()) ?? .scalar }
+
+    /// Families the running CPU can execute.
+    public static var available: [KernelBackend] { allCases.filter(\.isSupported) }
+
+    /// Whether the running CPU can execute this family.
+    public var isSupported: Bool { minnow_isa_supported(rawValue) != 0 }
+}
+
 /// Single-precision matrix multiply used by every trainer layer, row-major:
 /// `C = op(A) · op(B)` or, with `accumulate`, `C += op(A) · op(B)`; `op(X)` is `X` or `Xᵀ`.
 ///
@@ -7,6 +29,17 @@
 /// is one fused multiply-add chain in increasing `p`, starting from 0 (or from the old
 /// `C[i][j]` when accumulating): `acc = fma(A[i][p], B[p][j], acc)`.
 public enum Gemm {
+    /// Kernel family used by `multiply`; defaults to the best one the CPU supports.
+    /// Unsupported choices fall back to `KernelBackend.best`.
+    public static var backend: KernelBackend = .best
+
+    /// Products below this many floating-point operations (2·M·N·K) run on one thread:
+    /// waking a second worker costs more than it saves (≈ 40 µs of single-thread work).
+    /// Any value gives the same bits; tests lower it to exercise the split on small shapes.
+    public static var parallelThreshold = 8_000_000
+
+    /// Packed, cache-blocked multiply in C (see `CMinnowKernels`), split over
+    /// `Parallel.workerCount` workers along M or N (never K) when the product is large.
     public static func multiply(
         transposeA: Bool, transposeB: Bool,
         m: Int, n: Int, k: Int,
@@ -15,8 +48,37 @@ public enum Gemm {
         c: UnsafeMutablePointer<Float>, ldc: Int,
         accumulate: Bool = false
     ) {
-        reference(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                  a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+        precondition(m >= 0 && n >= 0 && k >= 0, "Gemm.multiply: negative size m=\(m) n=\(n) k=\(k)")
+        guard m > 0, n > 0 else { return }
+        let isa = backend.rawValue
+        let ta: Int32 = transposeA ? 1 : 0, tb: Int32 = transposeB ? 1 : 0
+        let acc: Int32 = accumulate ? 1 : 0
+        let flops = 2 * m * n * k
+        guard Parallel.workerCount > 1, flops >= parallelThreshold else {
+            minnow_sgemm(isa, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
+            return
+        }
+        var mr = 0, nr = 0
+        minnow_sgemm_tile(isa, &mr, &nr)
+        let rowTiles = (m + mr - 1) / mr
+        let columnTiles = (n + nr - 1) / nr
+        if rowTiles >= columnTiles {
+            // Each worker owns whole rows of C (and packs all of B itself).
+            Parallel.forEachChunk(rowTiles) { tiles in
+                let i0 = tiles.lowerBound * mr
+                let rows = min(tiles.upperBound * mr, m) - i0
+                let aPart = transposeA ? a + i0 : a + i0 * lda
+                minnow_sgemm(isa, ta, tb, rows, n, k, aPart, lda, b, ldb, c + i0 * ldc, ldc, acc)
+            }
+        } else {
+            // Each worker owns whole columns of C.
+            Parallel.forEachChunk(columnTiles) { tiles in
+                let j0 = tiles.lowerBound * nr
+                let columns = min(tiles.upperBound * nr, n) - j0
+                let bPart = transposeB ? b + j0 * ldb : b + j0
+                minnow_sgemm(isa, ta, tb, m, columns, k, a, lda, bPart, ldb, c + j0, ldc, acc)
+            }
+        }
     }
 
     /// Plain triple loop: the twin every optimized path is tested against.
