@@ -58,13 +58,9 @@ public struct DatasetResolver: Sendable {
         let (imagesName, labelsName) = FashionMNIST.fileNames(split)
         let splitName = "Fashion-MNIST \(split.rawValue)"
         if let directory = fullSetDirectory(split), let files = locate(split, in: directory) {
-            let dataset = try LabeledDataset.loadIDX(
-                images: files.images, labels: files.labels, classCount: FashionMNIST.classCount,
-                sourceDescription: "\(splitName) (\(groupedDigits(FashionMNIST.fullCount(split))) images, \(directory))")
-            guard dataset.count == FashionMNIST.fullCount(split) else {
-                throw DataError(.shapeMismatch, file: files.images,
-                                "expected \(groupedDigits(FashionMNIST.fullCount(split))) \(splitName) images, found \(groupedDigits(dataset.count))")
-            }
+            var dataset = try LabeledDataset.loadIDX(images: files.images, labels: files.labels,
+                                                     classCount: FashionMNIST.classCount, sourceDescription: splitName)
+            dataset.sourceDescription = "\(splitName) (\(groupedDigits(dataset.count)) images, \(directory))"
             return dataset
         }
         let wanted = "\(imagesName)(.gz) and \(labelsName)(.gz)"
