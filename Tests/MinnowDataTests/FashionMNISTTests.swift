@@ -98,3 +98,15 @@ final class FashionMNISTTests: XCTestCase {
         }
     }
 }
+
+final class EmbeddedSubsetTests: XCTestCase {
+    func testEmbeddedDirectoryHoldsTheFourFiles() throws {
+        let directory = try XCTUnwrap(FashionMNIST.embeddedDirectory)
+        for split in DataSpec.Split.allCases {
+            let names = FashionMNIST.fileNames(split)
+            for name in [names.images, names.labels] {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/" + name + ".gz"), name)
+            }
+        }
+    }
+}

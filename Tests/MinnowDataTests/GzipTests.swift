@@ -176,4 +176,29 @@ final class GzipTests: XCTestCase {
             XCTAssertThrowsError(try Gzip.decompress(corrupted), "corruption at byte \(position) went unnoticed")
         }
     }
+
+    func testRandomInputsTerminateWithoutCrashing() throws {
+        // Random streams and bit-flipped valid streams must end in a result or a typed error
+        // (debug builds also check every array access here).
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let valid = Array(try systemGzip(sampleData(count: 20_000, seed: 8), level: 6, in: directory).dropFirst(10).dropLast(8))
+        var random = TestRandom(state: 2024)
+        var errors = 0
+        for trial in 0..<600 {
+            var input: [UInt8]
+            if trial % 2 == 0 {
+                input = (0..<random.below(400)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            } else {
+                input = valid
+                for _ in 0..<(1 + random.below(4)) { input[random.below(input.count)] ^= UInt8(1 << random.below(8)) }
+            }
+            do {
+                _ = try Inflate.decompress(input)
+            } catch {
+                errors += 1
+            }
+        }
+        XCTAssertGreaterThan(errors, 300, "most random inputs are invalid DEFLATE")
+    }
 }

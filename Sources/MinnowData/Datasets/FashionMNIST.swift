@@ -25,8 +25,20 @@ public enum FashionMNIST {
         return ("\(prefix)-images-idx3-ubyte", "\(prefix)-labels-idx1-ubyte")
     }
 
-    /// The directory of the embedded subset (a SwiftPM resource of MinnowData).
+    /// The directory of the embedded subset (a SwiftPM resource of MinnowData), or `nil` if
+    /// the resource bundle cannot be found.
+    ///
+    /// SwiftPM's `Bundle.module` calls `fatalError` when its bundle is neither next to the
+    /// executable nor in the original build folder (e.g. a copied `minnow` binary), so it is
+    /// only consulted when the bundle is known to be next to the executable; otherwise the
+    /// resource folder of the source checkout is used if it still exists.
     public static var embeddedDirectory: String? {
-        Bundle.module.url(forResource: "fashion-mnist-subset", withExtension: nil)?.path
+        let besideExecutable = Bundle.main.bundleURL.appendingPathComponent("Minnow_MinnowData.resources").path
+        if FileManager.default.fileExists(atPath: besideExecutable) {
+            return Bundle.module.url(forResource: "fashion-mnist-subset", withExtension: nil)?.path
+        }
+        let sourceTree = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Resources/fashion-mnist-subset").path
+        return FileManager.default.fileExists(atPath: sourceTree) ? sourceTree : nil
     }
 }
