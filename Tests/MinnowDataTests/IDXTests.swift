@@ -31,6 +31,9 @@ final class IDXTests: XCTestCase {
         XCTAssertEqual(dataset.classCount, 8)
         XCTAssertEqual(Array(dataset.features(at: 0)), [0, 0.2, 0.4, 0.6, 0.8, 1.0].map { Float($0) }, accuracy: 1e-6)
         XCTAssertEqual(Array(dataset.features(at: 1)), [1, 0, 1, 0, 1, 0], accuracy: 0)
+        let flat = try DatasetResolver(dataDirectory: nil).load("idx:\(rawImages),\(gzLabels)", itemShape: [6])
+        XCTAssertEqual(flat.itemShape, [6])
+        XCTAssertEqual(flat.features, dataset.features)
     }
 
     func testRejectsBadMagicNamingTheFile() throws {

@@ -40,7 +40,8 @@ public enum CSVReader {
     /// Parses CSV text; `source` names the file in errors and in `sourceDescription`.
     public static func parse(_ bytes: [UInt8], source: String, options: CSVOptions = CSVOptions(),
                              itemShape: [Int]? = nil) throws(DataError) -> LabeledDataset {
-        var lines: [(number: Int, fields: [String])] = []
+        // Line numbers and byte ranges of the non-blank lines; fields are split row by row.
+        var lines: [(number: Int, range: Range<Int>)] = []
         var lineNumber = 0
         var start = 0
         while start < bytes.count {
@@ -51,13 +52,14 @@ public enum CSVReader {
             if contentEnd > start && bytes[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
             let line = bytes[start..<contentEnd]
             if line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) {
-                lines.append((lineNumber, splitFields(line, delimiter: options.delimiter)))
+                lines.append((lineNumber, start..<contentEnd))
             }
             start = end + 1
         }
-        guard let first = lines.first else {
+        guard let firstLine = lines.first else {
             throw DataError(.invalidValue, file: source, "CSV file has no data rows")
         }
+        let first = (number: firstLine.number, fields: splitFields(bytes[firstLine.range], delimiter: options.delimiter))
 
         let hasHeader = options.hasHeader ?? first.fields.contains { parseNumber($0) == nil }
         let header = hasHeader ? first.fields : nil
@@ -98,7 +100,8 @@ public enum CSVReader {
         features.reserveCapacity(rows.count * featureCount)
         var labels: [Int32] = []
         labels.reserveCapacity(rows.count)
-        for row in rows {
+        for line in rows {
+            let row = (number: line.number, fields: splitFields(bytes[line.range], delimiter: options.delimiter))
             guard row.fields.count == columnCount else {
                 throw DataError(.shapeMismatch, file: source, line: row.number,
                                 "expected \(columnCount) columns, found \(row.fields.count)")
