@@ -30,6 +30,7 @@ let package = Package(
         // Host-side dataset readers: IDX (gzip or raw), CSV, NumPy .npy.
         .target(
             name: "MinnowData",
+            resources: [.copy("Resources/fashion-mnist-subset")],
             swiftSettings: fastRelease
         ),
         // Host-side float trainer and exporter.
