@@ -47,4 +47,21 @@ for target in armv7em-none-none-eabi aarch64-none-none-elf; do
         status=1
     fi
 done
+# Also report the inference-only part (reader + planner + interpreter + kernels), without the
+# host-side ModelBuilder/serializer, which a device never links.
+inference=()
+for f in "${sources[@]}"; do
+    case "$f" in */ModelBuilder.swift|*/ModelWriter.swift) ;; *) inference+=("$f") ;; esac
+done
+object="$out/MinnowRuntime-inference-armv7em-none-none-eabi.o"
+echo "== armv7em-none-none-eabi, inference only (no ModelBuilder)"
+if swiftc -target armv7em-none-none-eabi \
+    -enable-experimental-feature Embedded -enable-experimental-feature Extern \
+    -wmo -parse-as-library -Osize -Xfrontend -disable-stack-protector \
+    -module-name MinnowRuntime "${inference[@]}" -c -o "$object"; then
+    if [ -n "$size_tool" ]; then "$size_tool" "$object"; else ls -l "$object"; fi
+else
+    echo "error: inference-only Embedded Swift build failed" >&2
+    status=1
+fi
 exit $status

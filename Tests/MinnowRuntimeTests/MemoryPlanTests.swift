@@ -143,4 +143,40 @@ final class MemoryPlanTests: XCTestCase {
         XCTAssertEqual(Array(interpreter.outputFloats(0)), [11.5])
         withExtendedLifetime(file) {}
     }
+    func testMixedSizesWithSkipConnectionsComputeCorrectly() throws {
+        // t_i = relu(dense(t_{i−1})) with widths cycling 16, 40, 8; every step from 3 on also adds
+        // t_{i−3} (same width), so buffers of three sizes with lifetimes of 1–4 ops interleave.
+        let widths = [16, 40, 8]
+        var rng = TestRandom(seed: 30)
+        var b = ModelBuilder()
+        let x = b.addTensor(name: "x", shape: [1, 8])
+        b.inputs = [x]
+        var tensors = [x], values: [[Float]] = [rng.floats(8)]
+        let input = values[0]
+        for i in 1...15 {
+            let width = widths[i % 3], previous = values[i - 1]
+            let w = rng.floats(width * previous.count, scale: 0.5), bias = rng.floats(width, scale: 0.1)
+            let wt = b.addConstant(name: "w\(i)", shape: [width, previous.count], floats: w)
+            let bt = b.addConstant(name: "b\(i)", shape: [width], floats: bias)
+            let dense = b.addTensor(name: "dense\(i)", shape: [1, width])
+            b.addOperator(.fullyConnected, inputs: [tensors[i - 1], wt, bt], outputs: [dense],
+                          options: OperatorOptions(activation: .relu))
+            var value = referenceDense(previous, weights: w, bias: bias, outputs: width).map { max($0, 0) }
+            var tensor = dense
+            if i >= 3 && widths[i % 3] == values[i - 3].count {
+                let sum = b.addTensor(name: "sum\(i)", shape: [1, width])
+                b.addOperator(.add, inputs: [dense, tensors[i - 3]], outputs: [sum])
+                value = zip(value, values[i - 3]).map { $0 + $1 }
+                tensor = sum
+            }
+            tensors.append(tensor)
+            values.append(value)
+        }
+        b.outputs = [tensors.last!]
+        assertClose(try runModel(b, inputs: [input])[0], values.last!, tolerance: 1e-4)
+        let (model, file) = try load(b)
+        XCTAssertLessThan(Interpreter.requiredArenaBytes(for: model),
+                          Interpreter.requiredArenaBytes(for: model, preservingAllTensors: true) - 500)
+        withExtendedLifetime(file) {}
+    }
 }

@@ -1,7 +1,8 @@
 /// Runs a validated float `Model` inside one caller-provided arena, without heap allocation.
 ///
-/// The arena holds, from its first 16-byte boundary: the plan (three Ints per tensor and per
-/// operator: offset, first use, last use) and then the tensor data laid out by `MemoryPlanner`.
+/// The arena holds, from its first 16-byte boundary: the plan (four Ints per tensor and per
+/// operator: offset, first use, last use, work column) and then the tensor data laid out by
+/// `MemoryPlanner`.
 /// The interpreter is a value over borrowed memory: the model bytes and the arena must outlive
 /// it, and copies share the same arena (do not invoke two copies concurrently).
 public struct Interpreter: @unchecked Sendable {

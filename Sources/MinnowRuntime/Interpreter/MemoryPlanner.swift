@@ -8,13 +8,14 @@
 /// the smallest gap (lowest offset on ties) between buffers already placed whose lifetimes
 /// overlap its own, or on top of them. Sizes and offsets are multiples of 16 bytes.
 ///
-/// The planner's state is three Ints per buffer (offset, first use, last use), which the
-/// interpreter keeps at the start of its arena; the work is O(buffers³), fine for the few
-/// hundred tensors of a microcontroller model.
+/// The planner's state is four Ints per buffer (offset, first use, last use, and a work column
+/// listing the buffers that overlap the one being placed), which the interpreter keeps at the
+/// start of its arena. The work is O(buffers² + buffers·k²) for at most k simultaneously live
+/// buffers.
 enum MemoryPlanner {
     static let alignment = 16
     /// Int slots per buffer in the bookkeeping area.
-    static let slotsPerBuffer = 3
+    static let slotsPerBuffer = 4
     static let unused = -2
     static let unplaced = -1
 
@@ -45,14 +46,15 @@ enum MemoryPlanner {
         return alignUp(scratchFloats(model, op: b &- model.tensorCount) &* 4)
     }
 
-    /// Plans every buffer into `slots` (`bufferCount × 3` Int: offset, first, last; the
+    /// Plans every buffer into `slots` (`bufferCount × 4` Int: offset, first, last, and a work column; the
     /// offset is −2 for a buffer that needs no memory) and returns the data bytes needed.
     static func plan(_ model: Model, preservingAllTensors: Bool, slots: UnsafeMutablePointer<Int>) -> Int {
         let count = bufferCount(model)
         let lastOp = max(model.operatorCount &- 1, 0)
-        @inline(__always) func offset(_ b: Int) -> UnsafeMutablePointer<Int> { slots + b &* 3 }
-        @inline(__always) func first(_ b: Int) -> UnsafeMutablePointer<Int> { slots + (b &* 3 &+ 1) }
-        @inline(__always) func last(_ b: Int) -> UnsafeMutablePointer<Int> { slots + (b &* 3 &+ 2) }
+        @inline(__always) func offset(_ b: Int) -> UnsafeMutablePointer<Int> { slots + b &* 4 }
+        @inline(__always) func first(_ b: Int) -> UnsafeMutablePointer<Int> { slots + (b &* 4 &+ 1) }
+        @inline(__always) func last(_ b: Int) -> UnsafeMutablePointer<Int> { slots + (b &* 4 &+ 2) }
+        @inline(__always) func list(_ k: Int) -> UnsafeMutablePointer<Int> { slots + (k &* 4 &+ 3) }
 
         // Lifetimes.
         for b in 0..<count {
@@ -94,26 +96,22 @@ enum MemoryPlanner {
             }
             if next < 0 { break }
             let f = first(next).pointee, l = last(next).pointee
-            @inline(__always) func overlaps(_ p: Int) -> Bool {
-                offset(p).pointee >= 0 && first(p).pointee <= l && f <= last(p).pointee
+            // Collect the placed buffers whose lifetimes overlap this one (scratch column).
+            var overlapping = 0
+            for p in 0..<count where offset(p).pointee >= 0 && first(p).pointee <= l && f <= last(p).pointee {
+                list(overlapping).pointee = p
+                overlapping &+= 1
             }
-            // Candidate offsets: 0 and the end of every overlapping placed buffer.
+            // Candidate offsets: 0 and the end of every overlapping buffer. Best fit: the
+            // smallest gap up to the next buffer above; a candidate with nothing above has an
+            // unbounded gap, so real gaps win, and ties go to the lower offset.
             var best = -1, bestGap = Int.max
-            var candidateIndex = -1
-            while candidateIndex < count {
-                let candidate: Int
-                if candidateIndex < 0 {
-                    candidate = 0
-                } else if overlaps(candidateIndex) {
-                    candidate = offset(candidateIndex).pointee &+ size(model, buffer: candidateIndex)
-                } else {
-                    candidateIndex &+= 1
-                    continue
-                }
-                candidateIndex &+= 1
+            for k in -1..<overlapping {
+                let candidate = k < 0 ? 0 : offset(list(k).pointee).pointee &+ size(model, buffer: list(k).pointee)
                 var fits = true
                 var gap = Int.max
-                for p in 0..<count where overlaps(p) {
+                for j in 0..<overlapping {
+                    let p = list(j).pointee
                     let start = offset(p).pointee, end = start &+ size(model, buffer: p)
                     if candidate < end && start < candidate &+ nextSize { fits = false; break }
                     if start >= candidate { gap = min(gap, start &- candidate) }

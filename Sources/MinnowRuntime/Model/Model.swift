@@ -37,7 +37,7 @@ public struct Model: @unchecked Sendable {
         guard version == ModelFormat.version else { throw .unsupportedVersion(found: Int(version)) }
         let flags = base.readLE(6, as: UInt16.self)
         guard flags == 0 else { throw .unsupportedFlags(found: Int(flags)) }
-        let length = Int(base.readLE(8, as: UInt32.self))
+        let length = Int(clamping: base.readLE(8, as: UInt32.self))
         guard length <= bytes.count else { throw .truncated(expected: length, found: bytes.count) }
         guard length >= minimum else { throw .truncated(expected: minimum, found: length) }
         guard UInt(bitPattern: base) % 4 == 0 else { throw .misalignedBuffer(address: UInt(bitPattern: base)) }
@@ -48,8 +48,8 @@ public struct Model: @unchecked Sendable {
         /// Reads a section's (count, offset) pair and checks it lies inside [minimum, length].
         func section(_ countField: Int, _ offsetField: Int, _ elementSize: Int, _ alignment: Int,
                      _ name: ModelSection) throws(ModelError) -> (count: Int, offset: Int) {
-            let count = Int(base.readLE(countField, as: UInt32.self))
-            let offset = Int(base.readLE(offsetField, as: UInt32.self))
+            let count = Int(clamping: base.readLE(countField, as: UInt32.self))
+            let offset = Int(clamping: base.readLE(offsetField, as: UInt32.self))
             // Counts and offsets are below 2^32 and sizes at most 48: no overflow in 64-bit Int;
             // on 32-bit targets use overflow-checked arithmetic.
             let (size, o1) = count.multipliedReportingOverflow(by: elementSize)
@@ -123,8 +123,8 @@ public struct Model: @unchecked Sendable {
     public func tensorNameBytes(_ t: Int) -> UnsafeRawBufferPointer {
         precondition(t >= 0 && t < tensorCount, "Model: tensor index out of range")
         let record = tensorRecord(t)
-        let offset = Int(record.readLE(4, as: UInt32.self))
-        let count = Int(record.readLE(8, as: UInt32.self))
+        let offset = Int(clamping: record.readLE(4, as: UInt32.self))
+        let count = Int(clamping: record.readLE(8, as: UInt32.self))
         return UnsafeRawBufferPointer(start: base + (stringTable &+ offset), count: count)
     }
 
@@ -146,8 +146,8 @@ public struct Model: @unchecked Sendable {
     public func constantData(_ t: Int) -> UnsafeRawBufferPointer? {
         guard isConstant(t) else { return nil }
         let record = tensorRecord(t)
-        let offset = Int(record.readLE(36, as: UInt32.self))
-        let count = Int(record.readLE(40, as: UInt32.self))
+        let offset = Int(clamping: record.readLE(36, as: UInt32.self))
+        let count = Int(clamping: record.readLE(40, as: UInt32.self))
         return UnsafeRawBufferPointer(start: base + offset, count: count)
     }
 
@@ -169,7 +169,7 @@ public struct Model: @unchecked Sendable {
     public func operatorInputs(_ op: Int) -> TensorIndexList {
         precondition(op >= 0 && op < operatorCount, "Model: operator index out of range")
         let record = operatorRecord(op)
-        let first = Int(record.readLE(4, as: UInt32.self))
+        let first = Int(clamping: record.readLE(4, as: UInt32.self))
         return TensorIndexList(base: base + (operandList &+ first &* 4),
                                count: Int(record.load(fromByteOffset: 2, as: UInt8.self)))
     }
@@ -179,7 +179,7 @@ public struct Model: @unchecked Sendable {
         precondition(op >= 0 && op < operatorCount, "Model: operator index out of range")
         let record = operatorRecord(op)
         let inputCount = Int(record.load(fromByteOffset: 2, as: UInt8.self))
-        let first = Int(record.readLE(4, as: UInt32.self)) &+ inputCount
+        let first = Int(clamping: record.readLE(4, as: UInt32.self)) &+ inputCount
         return TensorIndexList(base: base + (operandList &+ first &* 4),
                                count: Int(record.load(fromByteOffset: 3, as: UInt8.self)))
     }

@@ -16,8 +16,8 @@ extension Model {
         let flags = record.readLE(2, as: UInt16.self)
         guard flags & ~ModelFormat.constantFlag == 0 else { throw .tensorOutOfRange(tensor: t, field: .flags) }
 
-        let nameOffset = Int(record.readLE(4, as: UInt32.self))
-        let nameLength = Int(record.readLE(8, as: UInt32.self))
+        let nameOffset = Int(clamping: record.readLE(4, as: UInt32.self))
+        let nameLength = Int(clamping: record.readLE(8, as: UInt32.self))
         let (nameEnd, nameOverflow) = nameOffset.addingReportingOverflow(nameLength)
         guard !nameOverflow, nameEnd <= stringLength else { throw .tensorOutOfRange(tensor: t, field: .name) }
 
@@ -35,8 +35,8 @@ extension Model {
         }
         guard record.readLE(44, as: UInt32.self) == 0 else { throw .tensorOutOfRange(tensor: t, field: .reserved) }
 
-        let dataOffset = Int(record.readLE(36, as: UInt32.self))
-        let dataLength = Int(record.readLE(40, as: UInt32.self))
+        let dataOffset = Int(clamping: record.readLE(36, as: UInt32.self))
+        let dataLength = Int(clamping: record.readLE(40, as: UInt32.self))
         if flags & ModelFormat.constantFlag != 0 {
             let (dataEnd, overflow) = dataOffset.addingReportingOverflow(dataLength)
             guard !overflow, dataOffset >= constantData, dataEnd <= constantData + constantLength else {
@@ -57,10 +57,12 @@ extension Model {
         }
         let inputCount = Int(record.load(fromByteOffset: 2, as: UInt8.self))
         let outputCount = Int(record.load(fromByteOffset: 3, as: UInt8.self))
-        let first = Int(record.readLE(4, as: UInt32.self))
-        guard first + inputCount + outputCount <= operandCount else { throw .operandsOutOfRange(op: op) }
+        let first = Int(clamping: record.readLE(4, as: UInt32.self))
+        guard inputCount + outputCount <= operandCount, first <= operandCount - inputCount - outputCount else {
+            throw .operandsOutOfRange(op: op)
+        }
         for position in 0..<(inputCount + outputCount) {
-            let t = Int((base + operandList).readLE((first + position) * 4, as: UInt32.self))
+            let t = Int(clamping: (base + operandList).readLE((first + position) * 4, as: UInt32.self))
             guard t < tensorCount else { throw .badTensorIndex(op: op, position: position, found: t) }
         }
 

@@ -86,6 +86,6 @@ public struct TensorIndexList: RandomAccessCollection, @unchecked Sendable {
 
     public subscript(position: Int) -> Int {
         precondition(position >= 0 && position < count, "TensorIndexList: index out of range")
-        return Int(base.unsafelyUnwrapped.readLE(position &* 4, as: UInt32.self))
+        return Int(clamping: base.unsafelyUnwrapped.readLE(position &* 4, as: UInt32.self))
     }
 }
