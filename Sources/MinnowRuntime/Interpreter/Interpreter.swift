@@ -1,0 +1,190 @@
+/// Runs a validated float `Model` inside one caller-provided arena, without heap allocation.
+///
+/// The arena holds, from its first 16-byte boundary: the plan (four Ints per tensor and per
+/// operator: offset, first use, last use, work column) and then the tensor data laid out by
+/// `MemoryPlanner`.
+/// The interpreter is a value over borrowed memory: the model bytes and the arena must outlive
+/// it, and copies share the same arena (do not invoke two copies concurrently).
+public struct Interpreter: @unchecked Sendable {
+    /// The model being executed.
+    public let model: Model
+    let slots: UnsafeMutablePointer<Int>
+    let data: UnsafeMutableRawPointer
+    /// Bytes of the arena the interpreter uses, counted from the arena's first byte.
+    public let usedArenaBytes: Int
+
+    /// Exact arena bytes `init(model:arena:)` needs for `model` when the arena starts on a
+    /// 16-byte boundary (add up to 15 bytes otherwise): bookkeeping plus planned tensor data.
+    ///
+    /// With `preservingAllTensors`, no activation memory is reused, so every intermediate
+    /// tensor can be inspected after `invoke()` (per-layer debugging), at the cost of memory.
+    /// The plan is computed in temporary storage (stack when the standard library allows).
+    public static func requiredArenaBytes(for model: Model, preservingAllTensors: Bool = false) -> Int {
+        let slotCount = MemoryPlanner.bufferCount(model) * MemoryPlanner.slotsPerBuffer
+        let dataBytes = withUnsafeTemporaryAllocation(of: Int.self, capacity: max(slotCount, 1)) { slots in
+            MemoryPlanner.plan(model, preservingAllTensors: preservingAllTensors, slots: slots.baseAddress!)
+        }
+        return MemoryPlanner.bookkeepingBytes(model) + dataBytes
+    }
+
+    /// Plans `model` into `arena`; throws `.arenaTooSmall` with the exact figure when it does
+    /// not fit. Activation memory is zeroed.
+    public init(model: Model, arena: UnsafeMutableRawBufferPointer,
+                preservingAllTensors: Bool = false) throws(RuntimeError) {
+        let address = arena.baseAddress.map { UInt(bitPattern: $0) } ?? 0
+        let padding = Int((UInt(MemoryPlanner.alignment) &- address % UInt(MemoryPlanner.alignment)) % UInt(MemoryPlanner.alignment))
+        let bookkeeping = MemoryPlanner.bookkeepingBytes(model)
+        guard let start = arena.baseAddress, padding + bookkeeping <= arena.count else {
+            let required = padding + Interpreter.requiredArenaBytes(for: model, preservingAllTensors: preservingAllTensors)
+            throw .arenaTooSmall(required: required, provided: arena.count)
+        }
+        let slots = (start + padding).bindMemory(
+            to: Int.self, capacity: MemoryPlanner.bufferCount(model) * MemoryPlanner.slotsPerBuffer)
+        let dataBytes = MemoryPlanner.plan(model, preservingAllTensors: preservingAllTensors, slots: slots)
+        let required = padding + bookkeeping + dataBytes
+        guard required <= arena.count else { throw .arenaTooSmall(required: required, provided: arena.count) }
+        self.model = model
+        self.slots = slots
+        self.data = start + padding + bookkeeping
+        self.usedArenaBytes = required
+        data.initializeMemory(as: UInt8.self, repeating: 0, count: dataBytes)
+    }
+
+    // MARK: Tensor access
+
+    /// Byte offset of tensor or scratch buffer `b` in the data area, or a negative value when it
+    /// has no arena memory.
+    @inline(__always) func arenaOffset(_ b: Int) -> Int { slots[b &* MemoryPlanner.slotsPerBuffer] }
+
+    /// Float pointer to tensor `t`: into the arena for activations, into the model for constants.
+    @inline(__always) func floats(_ t: Int) -> UnsafeMutablePointer<Float> {
+        let offset = arenaOffset(t)
+        if offset >= 0 { return (data + offset).assumingMemoryBound(to: Float.self) }
+        let constant = model.constantData(t).unsafelyUnwrapped.baseAddress.unsafelyUnwrapped
+        return UnsafeMutablePointer(mutating: constant.assumingMemoryBound(to: Float.self))
+    }
+
+    /// Model input `index` as floats, to fill before `invoke()`.
+    public func inputFloats(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
+        precondition(index >= 0 && index < model.inputs.count, "Interpreter: input index out of range")
+        return activationFloats(model.inputs[index])
+    }
+
+    /// Model output `index` as floats, valid after `invoke()`.
+    public func outputFloats(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
+        precondition(index >= 0 && index < model.outputs.count, "Interpreter: output index out of range")
+        return activationFloats(model.outputs[index])
+    }
+
+    func activationFloats(_ t: Int) -> UnsafeMutableBufferPointer<Float> {
+        precondition(model.tensorType(t) == .float32, "Interpreter: tensor is not float32")
+        return UnsafeMutableBufferPointer(start: floats(t), count: model.tensorShape(t).elementCount)
+    }
+
+    /// Any tensor's current data by tensor index, read-only: constants point into the model,
+    /// activations into the arena (empty for a tensor nothing references). Unless the
+    /// interpreter preserves all tensors, an intermediate's memory may have been reused by a
+    /// later operator by the time `invoke()` returns.
+    public func tensorFloats(_ tensorIndex: Int) -> UnsafeBufferPointer<Float> {
+        precondition(tensorIndex >= 0 && tensorIndex < model.tensorCount, "Interpreter: tensor index out of range")
+        precondition(model.tensorType(tensorIndex) == .float32, "Interpreter: tensor is not float32")
+        if !model.isConstant(tensorIndex) && arenaOffset(tensorIndex) < 0 {
+            return UnsafeBufferPointer(start: nil, count: 0)
+        }
+        return UnsafeBufferPointer(start: floats(tensorIndex), count: model.tensorShape(tensorIndex).elementCount)
+    }
+
+    // MARK: Execution
+
+    /// Runs every operator in order. Recurrent state starts at zero on each call.
+    public func invoke() throws(RuntimeError) {
+        for op in 0..<model.operatorCount {
+            try run(op)
+        }
+    }
+
+    /// Geometry of conv/pool operator `op` (validated when the model was loaded).
+    func windowGeometry(_ op: Int, input: TensorShape, kernelHeight: Int, kernelWidth: Int) -> WindowGeometry {
+        let options = model.operatorOptions(op)
+        let rows = AxisGeometry(input: input[1], kernel: kernelHeight, stride: Int(options.strideHeight),
+                                padding: options.padding).unsafelyUnwrapped
+        let cols = AxisGeometry(input: input[2], kernel: kernelWidth, stride: Int(options.strideWidth),
+                                padding: options.padding).unsafelyUnwrapped
+        return WindowGeometry(
+            inputHeight: input[1], inputWidth: input[2], channels: input[3],
+            kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+            strideHeight: Int(options.strideHeight), strideWidth: Int(options.strideWidth),
+            outputHeight: rows.outputSize, outputWidth: cols.outputSize,
+            padTop: rows.padBefore, padLeft: cols.padBefore)
+    }
+
+    func run(_ op: Int) throws(RuntimeError) {
+        let code = model.operatorCode(op)
+        let ins = model.operatorInputs(op)
+        let output = model.operatorOutputs(op)[0]
+        let options = model.operatorOptions(op)
+        let x = UnsafePointer(floats(ins[0]))
+        let y = floats(output)
+        let xShape = model.tensorShape(ins[0])
+        let count = model.tensorShape(output).elementCount
+
+        switch code {
+        case .fullyConnected:
+            fullyConnectedFloat(input: x, inputSize: xShape.elementCount,
+                                weights: floats(ins[1]), bias: floats(ins[2]),
+                                output: y, outputSize: count)
+        case .conv2D:
+            let w = model.tensorShape(ins[1])
+            conv2DFloat(input: x, weights: floats(ins[1]), bias: floats(ins[2]), output: y,
+                        outputChannels: w[0],
+                        geometry: windowGeometry(op, input: xShape, kernelHeight: w[1], kernelWidth: w[2]))
+        case .depthwiseConv2D:
+            let w = model.tensorShape(ins[1])
+            depthwiseConv2DFloat(input: x, weights: floats(ins[1]), bias: floats(ins[2]), output: y,
+                                 geometry: windowGeometry(op, input: xShape, kernelHeight: w[1], kernelWidth: w[2]))
+        case .maxPool2D, .averagePool2D:
+            pool2DFloat(input: x, output: y,
+                        geometry: windowGeometry(op, input: xShape, kernelHeight: Int(options.kernelHeight),
+                                                 kernelWidth: Int(options.kernelWidth)),
+                        isMax: code == .maxPool2D)
+        case .globalAveragePool:
+            globalAveragePoolFloat(input: x, output: y, positions: xShape[1] &* xShape[2], channels: xShape[3])
+        case .add:
+            addFloat(x, floats(ins[1]), output: y, count: count)
+        case .reshape:
+            reshapeFloat(x, output: y, count: count)
+        case .softmax:
+            softmaxFloat(x, output: y, rows: count / xShape.last, depth: xShape.last)
+        case .logistic:
+            logisticFloat(x, output: y, count: count)
+        case .tanh:
+            tanhFloat(x, output: y, count: count)
+        case .relu:
+            reluFloat(x, output: y, count: count)
+        case .relu6:
+            relu6Float(x, output: y, count: count)
+        case .batchNorm:
+            batchNormFloat(x, scale: floats(ins[1]), offset: floats(ins[2]), output: y,
+                           rows: count / xShape.last, channels: xShape.last)
+        case .lstm:
+            lstmFloat(input: x, steps: xShape[1], features: xShape[2],
+                      inputWeights: floats(ins[1]), recurrentWeights: floats(ins[2]), bias: floats(ins[3]),
+                      hidden: Int(options.units), returnSequences: options.returnSequences,
+                      output: y, scratch: scratch(op))
+        case .gru:
+            gruFloat(input: x, steps: xShape[1], features: xShape[2],
+                     inputWeights: floats(ins[1]), recurrentWeights: floats(ins[2]),
+                     inputBias: floats(ins[3]), recurrentBias: floats(ins[4]),
+                     hidden: Int(options.units), returnSequences: options.returnSequences,
+                     output: y, scratch: scratch(op))
+        case .quantize, .dequantize:
+            throw .unsupportedOperator(op: op, code: code)
+        }
+        applyActivation(options.activation, y, count: count)
+    }
+
+    /// Scratch floats of operator `op` in the arena.
+    func scratch(_ op: Int) -> UnsafeMutablePointer<Float> {
+        (data + arenaOffset(model.tensorCount &+ op)).assumingMemoryBound(to: Float.self)
+    }
+}
