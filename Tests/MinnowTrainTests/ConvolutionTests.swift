@@ -233,6 +233,26 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    func testConv2DWithoutInputGradientKeepsParameterGradients() throws {
+        var generator = SeededGenerator(seed: 12)
+        let x = randomTensor([3, 6, 6, 1], &generator)
+        let dy = randomTensor([3, 6, 6, 4], &generator)
+        func run(_ computesInputGradient: Bool) throws -> (Tensor, [Float], [Float]) {
+            var g = SeededGenerator(seed: 13)
+            let conv = Conv2D(filters: 4, kernelSize: (3, 3), padding: .same, activation: .relu)
+            _ = try conv.build(inputShape: [6, 6, 1], generator: &g)
+            conv.computesInputGradient = computesInputGradient
+            _ = conv.forward(x, training: true)
+            return (conv.backward(dy), conv.weights.gradient, conv.bias.gradient)
+        }
+        let full = try run(true)
+        let skipped = try run(false)
+        XCTAssertEqual(full.1, skipped.1)
+        XCTAssertEqual(full.2, skipped.2)
+        XCTAssertEqual(skipped.0, Tensor(zeros: [3, 6, 6, 1]))
+        XCTAssertTrue(full.0.data.contains { $0 != 0 })
+    }
+
     // MARK: - Determinism
 
     func testConvolutionGradientsAreBitIdenticalForOneAndTwoWorkers() throws {

@@ -55,6 +55,24 @@ final class PoolingTests: XCTestCase {
         XCTAssertEqual(dx.data, [10, 0, 0, 0, 0, 20, 0, 0])
     }
 
+    func testMaxPoolTiesInWideChannelBlocksRouteToTheFirstMaximum() throws {
+        // 17 channels (two SIMD blocks + one scalar) in a 2×2 window: channel c holds the value 1
+        // in cells (c mod 4) and every later cell, 0 elsewhere — the first 1 must win.
+        let channels = 17
+        let pool = MaxPool2D()
+        var generator = SeededGenerator(seed: 1)
+        _ = try pool.build(inputShape: [2, 2, channels], generator: &generator)
+        var x = [Float](repeating: 0, count: 4 * channels)
+        for c in 0..<channels { for cell in (c % 4)..<4 { x[cell * channels + c] = 1 } }
+        XCTAssertEqual(pool.forward(Tensor(shape: [1, 2, 2, channels], data: x), training: true).data,
+                       [Float](repeating: 1, count: channels))
+        let dy = (0..<channels).map { Float($0 + 1) }
+        let dx = pool.backward(Tensor(shape: [1, 1, 1, channels], data: dy))
+        var expected = [Float](repeating: 0, count: 4 * channels)
+        for c in 0..<channels { expected[(c % 4) * channels + c] = dy[c] }
+        XCTAssertEqual(dx.data, expected)
+    }
+
     func testMaxPoolSamePaddingNeverPicksPadding() throws {
         // All-negative 3×3 input; 'same' 2×2 stride 2 pads one row and column after: the
         // last window holds only x[2][2] = −9, which must win over the (implicit) padding.
@@ -122,7 +140,8 @@ final class PoolingTests: XCTestCase {
             ((3, 2), (1, 1), .valid), ((2, 3), (2, 1), .same),
         ]
         for (index, (pool, strides, padding)) in configs.enumerated() {
-            for channels in [1, 3] {
+            // 9 channels: one 8-wide SIMD block plus a scalar tail in max pooling.
+            for channels in [1, 3, 9] {
                 var generator = SeededGenerator(seed: UInt64(50 + index))
                 // Distinct values 0.05 apart: no ties and no argmax change under a 1e-2 step.
                 let count = 2 * 7 * 5 * channels
@@ -159,10 +178,10 @@ final class PoolingTests: XCTestCase {
             let maxPool = MaxPool2D(poolSize: (3, 3), strides: (2, 2), padding: .same)
             let averagePool = AveragePool2D(poolSize: (2, 2), strides: (1, 1), padding: .same)
             let global = GlobalAveragePool()
-            var shape = try maxPool.build(inputShape: [9, 7, 4], generator: &generator)
+            var shape = try maxPool.build(inputShape: [9, 7, 9], generator: &generator)
             shape = try averagePool.build(inputShape: shape, generator: &generator)
             _ = try global.build(inputShape: shape, generator: &generator)
-            let x = randomTensor([5, 9, 7, 4], &generator)
+            let x = randomTensor([5, 9, 7, 9], &generator)
             let y = global.forward(averagePool.forward(maxPool.forward(x, training: true), training: true), training: true)
             let dx = maxPool.backward(averagePool.backward(global.backward(randomTensor(y.shape, &generator))))
             return [y.data, dx.data]

@@ -23,6 +23,9 @@ public final class Conv2D: Layer {
     /// Largest im2col matrix (in floats) held at once; bigger batches are processed in chunks
     /// of whole items, and backward then re-extracts each chunk's patches.
     public var maximumColumnElements: Int = 1 << 23
+    /// When `false`, `backward` skips `dCols = dY · W` and col2im and returns zeros: set it on
+    /// a model's first layer, whose input gradient nobody reads.
+    public var computesInputGradient = true
 
     /// `[filters, kH, kW, C]`.
     public private(set) var weights: Parameter!
@@ -154,7 +157,9 @@ public final class Conv2D: Layer {
         let activation = self.activation
         let totalRows = batch * positions
 
+        let computesInputGradient = self.computesInputGradient
         let inputGradient = makeFloats(count: input.count) { dx in
+            if !computesInputGradient { dx.update(repeating: 0, count: input.count) }
             dy.withUnsafeMutableBufferPointer { dyBuffer in
                 let dyp = dyBuffer.baseAddress!
                 cachedOutput.withUnsafeBufferPointer { yBuffer in
@@ -183,6 +188,10 @@ public final class Conv2D: Layer {
                                     transposeA: true, transposeB: false, m: filters, n: k, k: rows,
                                     a: dyChunk, lda: filters, b: cols, ldb: k, c: dw.baseAddress!, ldc: k,
                                     accumulate: true)
+                                guard computesInputGradient else {
+                                    start = range.upperBound
+                                    continue
+                                }
                                 // dCols = dY · W, written over the patches (no longer needed).
                                 Gemm.multiply(
                                     transposeA: false, transposeB: false, m: rows, n: k, k: filters,

@@ -121,6 +121,16 @@ enum Im2Col {
             for ox in 0..<g.outputWidth {
                 let ix0 = ox * g.strideWidth - g.padLeft
                 let cols = g.validColumns(origin: ix0)
+                if rows.lower == 0 && rows.upper == g.kernelHeight && cols.lower == 0 && cols.upper == g.kernelWidth {
+                    // Interior window: kH straight runs of kW·C values.
+                    var src = input + (iy0 * rowStride + ix0 * c)
+                    for _ in 0..<g.kernelHeight {
+                        for i in 0..<kernelRun { dst[i] = src[i] }
+                        dst += kernelRun
+                        src += rowStride
+                    }
+                    continue
+                }
                 let leading = cols.lower * c
                 let copied = (cols.upper - cols.lower) * c
                 let trailing = kernelRun - leading - copied
@@ -157,6 +167,15 @@ enum Im2Col {
             for ox in 0..<g.outputWidth {
                 let ix0 = ox * g.strideWidth - g.padLeft
                 let cols = g.validColumns(origin: ix0)
+                if rows.lower == 0 && rows.upper == g.kernelHeight && cols.lower == 0 && cols.upper == g.kernelWidth {
+                    var dst = inputGradient + (iy0 * rowStride + ix0 * c)
+                    for _ in 0..<g.kernelHeight {
+                        for i in 0..<kernelRun { dst[i] += src[i] }
+                        src += kernelRun
+                        dst += rowStride
+                    }
+                    continue
+                }
                 let leading = cols.lower * c
                 let copied = (cols.upper - cols.lower) * c
                 for ky in rows.lower..<rows.upper {

@@ -58,20 +58,42 @@ public final class MaxPool2D: Layer {
                             for ox in 0..<g.outputWidth {
                                 let ix0 = ox * g.strideWidth - g.padLeft
                                 let cols = g.validColumns(origin: ix0)
-                                // The first valid cell seeds the maximum; later cells must be strictly larger.
+                                // The first valid cell seeds the maximum; later cells must be strictly
+                                // larger. Eight channels at a time in SIMD registers, the rest scalar.
                                 let first = ((iy0 + rows.lower) * g.inputWidth + ix0 + cols.lower) * c
-                                for ch in 0..<c {
-                                    y[ch] = xi[first + ch]
-                                    best[ch] = Int32(truncatingIfNeeded: first + ch)
-                                }
-                                for ky in rows.lower..<rows.upper {
-                                    for kx in cols.lower..<cols.upper {
-                                        let offset = ((iy0 + ky) * g.inputWidth + ix0 + kx) * c
-                                        for ch in 0..<c where xi[offset + ch] > y[ch] {
-                                            y[ch] = xi[offset + ch]
-                                            best[ch] = Int32(truncatingIfNeeded: offset + ch)
+                                var ch = 0
+                                while ch + 8 <= c {
+                                    var maximum = SIMD8<Float>(loadingFrom: xi + first + ch)
+                                    var winner = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: first + ch)) &+ laneOffsets
+                                    for ky in rows.lower..<rows.upper {
+                                        for kx in cols.lower..<cols.upper {
+                                            let offset = ((iy0 + ky) * g.inputWidth + ix0 + kx) * c + ch
+                                            let v = SIMD8<Float>(loadingFrom: xi + offset)
+                                            let larger = v .> maximum
+                                            maximum.replace(with: v, where: larger)
+                                            winner.replace(
+                                                with: SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: offset)) &+ laneOffsets,
+                                                where: larger)
                                         }
                                     }
+                                    maximum.store(to: y + ch)
+                                    winner.store(to: best + ch)
+                                    ch += 8
+                                }
+                                for ch in ch..<c {
+                                    var maximum = xi[first + ch]
+                                    var winner = Int32(truncatingIfNeeded: first + ch)
+                                    for ky in rows.lower..<rows.upper {
+                                        for kx in cols.lower..<cols.upper {
+                                            let offset = ((iy0 + ky) * g.inputWidth + ix0 + kx) * c + ch
+                                            if xi[offset] > maximum {
+                                                maximum = xi[offset]
+                                                winner = Int32(truncatingIfNeeded: offset)
+                                            }
+                                        }
+                                    }
+                                    y[ch] = maximum
+                                    best[ch] = winner
                                 }
                                 y += c
                                 best += c
@@ -256,4 +278,25 @@ private func exportPool(
         strideHeight: Int32(g.strideHeight), strideWidth: Int32(g.strideWidth), padding: g.padding)
     builder.addOperator(code, inputs: [input], outputs: [out], options: options)
     return out
+}
+
+private let laneOffsets = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+
+extension SIMD8 where Scalar: BitwiseCopyable {
+    /// Loads eight consecutive values (no alignment needed).
+    @inline(__always)
+    init(loadingFrom pointer: UnsafePointer<Scalar>) {
+        self = UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Scalar>.self)
+    }
+
+    @inline(__always)
+    init(loadingFrom pointer: UnsafeMutablePointer<Scalar>) {
+        self.init(loadingFrom: UnsafePointer(pointer))
+    }
+
+    /// Stores the eight values to consecutive memory (no alignment needed).
+    @inline(__always)
+    func store(to pointer: UnsafeMutablePointer<Scalar>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: SIMD8<Scalar>.self)
+    }
 }
