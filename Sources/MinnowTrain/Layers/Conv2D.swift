@@ -110,7 +110,7 @@ public final class Conv2D: Layer {
         let activation = self.activation
         let filters = self.filters
 
-        let output = makeFloats(count: batch * positions * filters) { out in
+        let output = uninitializedFloats(count: batch * positions * filters) { out in
             input.data.withUnsafeBufferPointer { x in
                 weights.value.withUnsafeBufferPointer { w in
                     bias.value.withUnsafeBufferPointer { b in
@@ -125,7 +125,7 @@ public final class Conv2D: Layer {
                                 a: cols, lda: k, b: w.baseAddress!, ldb: k, c: y, ldc: filters)
                             let bp = b.baseAddress!
                             Parallel.forEachChunk(rows, minimumChunk: 256) { part in
-                                activation.addBiasAndApply(
+                                activation.convolutionAddBiasAndApply(
                                     y + part.lowerBound * filters, rows: part.count, bias: bp, channels: filters)
                             }
                             start = range.upperBound
@@ -163,7 +163,7 @@ public final class Conv2D: Layer {
         let biasPartials = partialBiasGradients.pointer(count: batch * filters)
         let computesInputGradient = self.computesInputGradient
 
-        let inputGradient = makeFloats(count: input.count) { dx in
+        let inputGradient = uninitializedFloats(count: input.count) { dx in
             if !computesInputGradient { dx.update(repeating: 0, count: input.count) }
             outputGradient.data.withUnsafeBufferPointer { dyBuffer in
                 let dyp: UnsafePointer<Float> = activation == .linear ? dyBuffer.baseAddress! : UnsafePointer(masked)
@@ -173,7 +173,7 @@ public final class Conv2D: Layer {
                         for n in items {
                             let offset = n * itemValues
                             if activation != .linear {
-                                activation.backward(
+                                activation.convolutionBackward(
                                     output: yp + offset, gradient: dyIn + offset, into: masked + offset, count: itemValues)
                             }
                             let sums = biasPartials + n * filters
@@ -284,7 +284,7 @@ public final class Conv2D: Layer {
 extension Activation {
     /// Adds `bias[j]` to column `j` of a `rows × channels` block and applies the activation,
     /// in place, with the same arithmetic as `apply(_:)`.
-    func addBiasAndApply(
+    func convolutionAddBiasAndApply(
         _ values: UnsafeMutablePointer<Float>, rows: Int, bias: UnsafePointer<Float>, channels: Int
     ) {
         func each(_ body: (Float) -> Float) {
@@ -306,7 +306,7 @@ extension Activation {
     /// Writes `gradient ⊙ f′` to `result` given the activation's outputs, with the same
     /// arithmetic as `backward(output:gradient:)`; ReLU masks are branch-free selects so the
     /// loops vectorize (a data-dependent branch mispredicts on half the values, 20× slower).
-    func backward(
+    func convolutionBackward(
         output: UnsafePointer<Float>, gradient: UnsafePointer<Float>, into result: UnsafeMutablePointer<Float>, count: Int
     ) {
         switch self {
@@ -327,7 +327,7 @@ extension Activation {
     }
 
     /// Multiplies `gradient` in place by the derivative given the activation's outputs.
-    func backward(output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
-        backward(output: output, gradient: UnsafePointer(gradient), into: gradient, count: count)
+    func convolutionBackward(output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
+        convolutionBackward(output: output, gradient: UnsafePointer(gradient), into: gradient, count: count)
     }
 }

@@ -71,7 +71,7 @@ public final class DepthwiseConv2D: Layer {
         let c = g.channels
         let outItem = g.outputPositions * c
         let activation = self.activation
-        let output = makeFloats(count: batch * outItem) { out in
+        let output = uninitializedFloats(count: batch * outItem) { out in
             input.data.withUnsafeBufferPointer { xb in
                 weights.value.withUnsafeBufferPointer { wb in
                     bias.value.withUnsafeBufferPointer { bb in
@@ -97,7 +97,7 @@ public final class DepthwiseConv2D: Layer {
                                         y += c
                                     }
                                 }
-                                activation.addBiasAndApply(out + n * outItem, rows: g.outputPositions, bias: b, channels: c)
+                                activation.convolutionAddBiasAndApply(out + n * outItem, rows: g.outputPositions, bias: b, channels: c)
                             }
                         }
                     }
@@ -125,7 +125,7 @@ public final class DepthwiseConv2D: Layer {
         let activation = self.activation
         var dy = outputGradient.data
 
-        let inputGradient = makeFloats(count: input.count) { dx in
+        let inputGradient = uninitializedFloats(count: input.count) { dx in
             dy.withUnsafeMutableBufferPointer { dyb in
                 cachedOutput.withUnsafeBufferPointer { yb in
                     input.data.withUnsafeBufferPointer { xb in
@@ -135,7 +135,7 @@ public final class DepthwiseConv2D: Layer {
                             Parallel.forEachChunk(batch) { items in
                                 for n in items {
                                     let gy0 = gradients + n * outItem
-                                    activation.backward(output: y + n * outItem, gradient: gy0, count: outItem)
+                                    activation.convolutionBackward(output: y + n * outItem, gradient: gy0, count: outItem)
                                     let xi = x + n * g.inputItemCount
                                     let dxi = dx + n * g.inputItemCount
                                     let dwi = partials + n * partialCount

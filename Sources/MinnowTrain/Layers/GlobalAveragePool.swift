@@ -31,7 +31,7 @@ public final class GlobalAveragePool: Layer {
         let positions = inputShape[0] * inputShape[1]
         let c = inputShape[2]
         let scale = Float(positions)
-        let output = makeFloats(count: batch * c) { out in
+        let output = uninitializedFloats(count: batch * c) { out in
             input.data.withUnsafeBufferPointer { xb in
                 let x = xb.baseAddress!
                 Parallel.forEachChunk(batch) { items in
@@ -61,7 +61,7 @@ public final class GlobalAveragePool: Layer {
             outputGradient.count == batch * c,
             "GlobalAveragePool '\(name)': output gradient shape \(outputGradient.shape) does not match [\(batch), \(c)]")
         let scale = Float(positions)
-        let inputGradient = makeFloats(count: batch * positions * c) { dx in
+        let inputGradient = uninitializedFloats(count: batch * positions * c) { dx in
             outputGradient.data.withUnsafeBufferPointer { dyb in
                 let dy = dyb.baseAddress!
                 Parallel.forEachChunk(batch) { items in

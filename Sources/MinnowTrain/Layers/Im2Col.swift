@@ -191,7 +191,7 @@ enum Im2Col {
 
 /// An array of `count` floats whose every element `body` must write (no zero fill first).
 @inline(__always)
-func makeFloats(count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+func uninitializedFloats(count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
     [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
         if count > 0 { body(buffer.baseAddress!) }
         initialized = count

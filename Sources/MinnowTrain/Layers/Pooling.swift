@@ -44,7 +44,7 @@ public final class MaxPool2D: Layer {
         let c = g.channels
         let outItem = g.outputPositions * c
         let winners = argmax.pointer(count: batch * outItem)
-        let output = makeFloats(count: batch * outItem) { out in
+        let output = uninitializedFloats(count: batch * outItem) { out in
             input.data.withUnsafeBufferPointer { xb in
                 let x = xb.baseAddress!
                 Parallel.forEachChunk(batch) { items in
@@ -115,7 +115,7 @@ public final class MaxPool2D: Layer {
             outputGradient.count == batch * outItem,
             "MaxPool2D '\(name)': output gradient shape \(outputGradient.shape) does not match [\(batch), \(g.outputHeight), \(g.outputWidth), \(g.channels)]")
         let winners = argmax.pointer(count: batch * outItem)
-        let inputGradient = makeFloats(count: batch * g.inputItemCount) { dx in
+        let inputGradient = uninitializedFloats(count: batch * g.inputItemCount) { dx in
             outputGradient.data.withUnsafeBufferPointer { dyb in
                 let dy = dyb.baseAddress!
                 Parallel.forEachChunk(batch) { items in
@@ -176,7 +176,7 @@ public final class AveragePool2D: Layer {
         let batch = input.batchSize
         let c = g.channels
         let outItem = g.outputPositions * c
-        let output = makeFloats(count: batch * outItem) { out in
+        let output = uninitializedFloats(count: batch * outItem) { out in
             input.data.withUnsafeBufferPointer { xb in
                 let x = xb.baseAddress!
                 Parallel.forEachChunk(batch) { items in
@@ -219,7 +219,7 @@ public final class AveragePool2D: Layer {
         precondition(
             outputGradient.count == batch * outItem,
             "AveragePool2D '\(name)': output gradient shape \(outputGradient.shape) does not match [\(batch), \(g.outputHeight), \(g.outputWidth), \(c)]")
-        let inputGradient = makeFloats(count: batch * g.inputItemCount) { dx in
+        let inputGradient = uninitializedFloats(count: batch * g.inputItemCount) { dx in
             outputGradient.data.withUnsafeBufferPointer { dyb in
                 let dy = dyb.baseAddress!
                 Parallel.forEachChunk(batch) { items in
@@ -285,18 +285,18 @@ private let laneOffsets = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
 extension SIMD8 where Scalar: BitwiseCopyable {
     /// Loads eight consecutive values (no alignment needed).
     @inline(__always)
-    init(loadingFrom pointer: UnsafePointer<Scalar>) {
+    fileprivate init(loadingFrom pointer: UnsafePointer<Scalar>) {
         self = UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Scalar>.self)
     }
 
     @inline(__always)
-    init(loadingFrom pointer: UnsafeMutablePointer<Scalar>) {
+    fileprivate init(loadingFrom pointer: UnsafeMutablePointer<Scalar>) {
         self.init(loadingFrom: UnsafePointer(pointer))
     }
 
     /// Stores the eight values to consecutive memory (no alignment needed).
     @inline(__always)
-    func store(to pointer: UnsafeMutablePointer<Scalar>) {
+    fileprivate func store(to pointer: UnsafeMutablePointer<Scalar>) {
         UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: SIMD8<Scalar>.self)
     }
 }
