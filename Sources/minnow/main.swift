@@ -1,1 +1,46 @@
-print("minnow")
+import Foundation
+
+/// `minnow` — thin command-line front end over MinnowTrain, MinnowData and MinnowRuntime.
+let usage = """
+USAGE: minnow <command> [options]
+
+Minnow trains tiny neural networks in Swift and runs them in a fixed-size arena.
+
+COMMANDS
+  demo     the main job: train the Fashion-MNIST presets, save, run in the runtime, summarize
+  train    train a float model (preset or JSON spec) and save a .minnow file
+  eval     run a .minnow file in MinnowRuntime over a data set and print its accuracy
+  help     show this text, or 'minnow help COMMAND'
+
+Run 'minnow COMMAND --help' for a command's options.
+"""
+
+let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
+    "train": (TrainCommand.help, TrainCommand.run),
+    "eval": (EvalCommand.help, EvalCommand.run),
+    "demo": (DemoCommand.help, DemoCommand.run),
+]
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+guard let name = arguments.first else {
+    print(usage)
+    exit(0)
+}
+arguments.removeFirst()
+if name == "help" || name == "--help" || name == "-h" {
+    if let topic = arguments.first, let command = commands[topic] { print(command.help) } else { print(usage) }
+    exit(0)
+}
+guard let command = commands[name] else {
+    Terminal.note("minnow: unknown command '\(name)'\n\n\(usage)")
+    exit(2)
+}
+do {
+    try command.run(arguments)
+} catch let error as CLIError {
+    Terminal.note("minnow: \(error.description)")
+    exit(error.isUsage ? 2 : 1)
+} catch {
+    Terminal.note("minnow: \(error)")
+    exit(1)
+}

@@ -54,3 +54,9 @@ public struct TrainError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// A layer that can skip computing its input gradient. `Sequential` switches it off for the
+/// first layer with parameters, whose input gradient nobody reads (saves a GEMM per batch).
+public protocol InputGradientSkipping: Layer {
+    var computesInputGradient: Bool { get set }
+}

@@ -331,3 +331,5 @@ extension Activation {
         convolutionBackward(output: output, gradient: UnsafePointer(gradient), into: gradient, count: count)
     }
 }
+
+extension Conv2D: InputGradientSkipping {}

@@ -136,3 +136,5 @@ public final class Dense: Layer {
         return activation.exportStandalone(to: &builder, input: linear, name: name)
     }
 }
+
+extension Dense: InputGradientSkipping {}

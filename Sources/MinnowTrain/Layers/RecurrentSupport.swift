@@ -44,12 +44,12 @@ final class RecurrentBuffer {
 enum RecurrentMath {
     @inline(__always)
     static func sigmoid(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { values[i] = 1 / (1 + Foundation.exp(-values[i])) }
+        VectorMath.sigmoid(values, values, count: count)
     }
 
     @inline(__always)
     static func tanh(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { values[i] = Foundation.tanh(values[i]) }
+        VectorMath.tanh(values, values, count: count)
     }
 }
 

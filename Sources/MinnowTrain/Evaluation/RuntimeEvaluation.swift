@@ -1,0 +1,50 @@
+import MinnowData
+import MinnowRuntime
+
+/// Runs a saved model file in `MinnowRuntime` (not in the trainer) over a labelled data set.
+public struct RuntimeEvaluation: Sendable {
+    public var accuracy: Float
+    public var count: Int
+    public var predictions: [Int32]
+    /// Bytes of arena the interpreter needed.
+    public var arenaBytes: Int
+
+    /// - Parameters:
+    ///   - modelBytes: the model file's contents.
+    ///   - data: items whose value count matches the model's input tensor.
+    ///   - limit: evaluate only the first `limit` items.
+    public static func run(modelBytes: [UInt8], on data: LabeledDataset, limit: Int? = nil,
+                           progress: (Int, Int) -> Void = { _, _ in }) throws -> RuntimeEvaluation {
+        try modelBytes.withUnsafeBytes { raw in
+            let model: Model
+            do { model = try Model(bytes: raw) } catch { throw TrainError("invalid model file: \(error)") }
+            let arenaBytes = Interpreter.requiredArenaBytes(for: model)
+            let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: arenaBytes, alignment: 64)
+            defer { arena.deallocate() }
+            var interpreter: Interpreter
+            do { interpreter = try Interpreter(model: model, arena: arena) } catch { throw TrainError("cannot start interpreter: \(error)") }
+            let input = interpreter.inputFloats(0)
+            let itemSize = data.itemShape.reduce(1, *)
+            guard input.count == itemSize else {
+                throw TrainError("model input holds \(input.count) values but data items have shape \(data.itemShape) (\(itemSize) values)")
+            }
+            let count = min(limit ?? data.count, data.count)
+            var predictions = [Int32]()
+            predictions.reserveCapacity(count)
+            var correct = 0
+            try data.features.withUnsafeBufferPointer { features in
+                for i in 0..<count {
+                    input.baseAddress!.update(from: features.baseAddress! + i * itemSize, count: itemSize)
+                    do { try interpreter.invoke() } catch { throw TrainError("inference failed on item \(i): \(error)") }
+                    let output = interpreter.outputFloats(0)
+                    let predicted = Int32(argmax(output.baseAddress!, output.count))
+                    predictions.append(predicted)
+                    if predicted == data.labels[i] { correct += 1 }
+                    if i % 500 == 499 || i == count - 1 { progress(i + 1, count) }
+                }
+            }
+            return RuntimeEvaluation(accuracy: Float(correct) / Float(max(1, count)), count: count,
+                                     predictions: predictions, arenaBytes: arenaBytes)
+        }
+    }
+}
