@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "MinnowRuntime", targets: ["MinnowRuntime"]),
         .library(name: "MinnowData", targets: ["MinnowData"]),
         .library(name: "MinnowTrain", targets: ["MinnowTrain"]),
+        .library(name: "MinnowQuantize", targets: ["MinnowQuantize"]),
         .executable(name: "minnow", targets: ["minnow"]),
     ],
     targets: [
@@ -39,9 +40,15 @@ let package = Package(
             dependencies: ["MinnowRuntime", "MinnowData", "CMinnowKernels"],
             swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
         ),
+        // Host-side float → int8 conversion: calibration, observers, BN folding, graph rewrite.
+        .target(
+            name: "MinnowQuantize",
+            dependencies: ["MinnowRuntime", "MinnowData"],
+            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+        ),
         .executableTarget(
             name: "minnow",
-            dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData"],
+            dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize"],
             swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
         ),
         .testTarget(
@@ -52,6 +59,11 @@ let package = Package(
         .testTarget(
             name: "MinnowDataTests",
             dependencies: ["MinnowData"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "MinnowQuantizeTests",
+            dependencies: ["MinnowQuantize", "MinnowRuntime", "MinnowData", "MinnowTrain"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

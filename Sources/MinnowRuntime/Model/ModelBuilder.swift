@@ -10,6 +10,8 @@ public struct ModelBuilder: Sendable {
         public var shape: [Int]
         /// Raw little-endian constant bytes; `nil` for activations.
         public var constantBytes: [UInt8]?
+        /// Scale(s) and zero point(s) of an int8/int16/int32 tensor; `nil` for float tensors.
+        public var quantization: QuantizationParameters? = nil
     }
 
     public struct OperatorEntry: Equatable, Sendable {
@@ -27,8 +29,9 @@ public struct ModelBuilder: Sendable {
     public init() {}
 
     /// Adds an activation (non-constant) tensor and returns its index.
-    public mutating func addTensor(name: String, type: ElementType = .float32, shape: [Int]) -> Int {
-        tensors.append(TensorEntry(name: name, type: type, shape: shape, constantBytes: nil))
+    public mutating func addTensor(name: String, type: ElementType = .float32, shape: [Int],
+                                   quantization: QuantizationParameters? = nil) -> Int {
+        tensors.append(TensorEntry(name: name, type: type, shape: shape, constantBytes: nil, quantization: quantization))
         return tensors.count - 1
     }
 
@@ -49,9 +52,10 @@ public struct ModelBuilder: Sendable {
     }
 
     /// Adds a constant of any element type from raw little-endian bytes.
-    public mutating func addConstant(name: String, type: ElementType, shape: [Int], bytes: [UInt8]) -> Int {
-        precondition(bytes.count == shape.reduce(1, *) * type.byteCount, "constant \(name): byte count does not match shape")
-        tensors.append(TensorEntry(name: name, type: type, shape: shape, constantBytes: bytes))
+    /// Packed layouts (see `WeightPacking`) may hold more bytes than the logical shape.
+    public mutating func addConstant(name: String, type: ElementType, shape: [Int], bytes: [UInt8],
+                                     quantization: QuantizationParameters? = nil) -> Int {
+        tensors.append(TensorEntry(name: name, type: type, shape: shape, constantBytes: bytes, quantization: quantization))
         return tensors.count - 1
     }
 
