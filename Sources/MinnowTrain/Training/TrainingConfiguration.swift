@@ -5,11 +5,13 @@ public struct TrainingConfiguration: Sendable {
 
     public var epochs = 5
     public var batchSize = 64
-    public var learningRate: Float = 1e-3
+    /// Defaults chosen by measurement (README, "Choosing the defaults"): Adam at 3e-3 with
+    /// cosine decay beat Keras' constant 1e-3 by 1–2 points on all three presets in 5 epochs.
+    public var learningRate: Float = 3e-3
     public var optimizer: OptimizerKind = .adam
     /// SGD momentum (ignored by Adam).
     public var momentum: Float = 0.9
-    public var schedule: ScheduleKind = .constant
+    public var schedule: ScheduleKind = .cosine
     /// Step decay: multiply the rate by `decayFactor` every `decayEpochs` epochs.
     public var decayFactor: Float = 0.5
     public var decayEpochs = 2

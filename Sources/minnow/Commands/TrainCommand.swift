@@ -19,9 +19,9 @@ enum TrainCommand {
       --epochs N           passes over the training data (default 5)
       --batch N            mini-batch size (default 64)
       --optimizer NAME     adam | sgd (default adam)
-      --lr X               learning rate (default 0.001)
+      --lr X               learning rate (default 0.003)
       --momentum X         SGD momentum (default 0.9)
-      --schedule NAME      constant | step | cosine (default constant)
+      --schedule NAME      constant | step | cosine (default cosine: decays to 0 over the run)
       --l1 X, --l2 X       weight regularization (default 0)
       --seed N             seed for initialization, shuffling and dropout (default 1)
     OUTPUT
@@ -49,7 +49,7 @@ enum TrainCommand {
         configuration.optimizer = try args.choice("optimizer", as: TrainingConfiguration.OptimizerKind.self,
                                                   among: TrainingConfiguration.OptimizerKind.allCases) ?? .adam
         configuration.schedule = try args.choice("schedule", as: TrainingConfiguration.ScheduleKind.self,
-                                                 among: TrainingConfiguration.ScheduleKind.allCases) ?? .constant
+                                                 among: TrainingConfiguration.ScheduleKind.allCases) ?? .cosine
         if let seed = try args.int("seed") { configuration.seed = UInt64(truncatingIfNeeded: seed) }
 
         let train = try DataLoading.load(args.string("data") ?? "fashion-mnist:train")
