@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "MinnowData", targets: ["MinnowData"]),
         .library(name: "MinnowTrain", targets: ["MinnowTrain"]),
         .library(name: "MinnowQuantize", targets: ["MinnowQuantize"]),
+        .library(name: "MinnowProfile", targets: ["MinnowProfile"]),
         .executable(name: "minnow", targets: ["minnow"]),
     ],
     targets: [
@@ -46,9 +47,15 @@ let package = Package(
             dependencies: ["MinnowRuntime", "MinnowData"],
             swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
         ),
+        // Host-side cost reports: inspection, MACs, flash/RAM breakdown, latency, HTML.
+        .target(
+            name: "MinnowProfile",
+            dependencies: ["MinnowRuntime"],
+            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+        ),
         .executableTarget(
             name: "minnow",
-            dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize"],
+            dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile"],
             swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
         ),
         .testTarget(
@@ -64,6 +71,11 @@ let package = Package(
         .testTarget(
             name: "MinnowQuantizeTests",
             dependencies: ["MinnowQuantize", "MinnowRuntime", "MinnowData", "MinnowTrain"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "MinnowProfileTests",
+            dependencies: ["MinnowProfile", "MinnowRuntime", "MinnowTrain"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

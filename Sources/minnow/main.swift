@@ -10,6 +10,7 @@ COMMANDS
   demo     the main job: train the Fashion-MNIST presets, save, run in the runtime, summarize
   train    train a float model (preset or JSON spec) and save a .minnow file
   eval     run a .minnow file in MinnowRuntime over a data set and print its accuracy
+  inspect  list a model's operators, shapes, types, parameters, MACs, flash and arena bytes
   help     show this text, or 'minnow help COMMAND'
 
 Run 'minnow COMMAND --help' for a command's options.
@@ -19,6 +20,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "train": (TrainCommand.help, TrainCommand.run),
     "eval": (EvalCommand.help, EvalCommand.run),
     "demo": (DemoCommand.help, DemoCommand.run),
+    "inspect": (InspectCommand.help, InspectCommand.run),
 ]
 
 var arguments = Array(CommandLine.arguments.dropFirst())

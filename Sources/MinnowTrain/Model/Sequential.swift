@@ -17,16 +17,15 @@ public final class Sequential {
     /// Gives every layer a unique name, creates parameters from `seed` and checks that shapes chain.
     public func build(seed: UInt64) throws {
         var generator = SeededGenerator(seed: seed)
+        // Keras-style unique names: dense, dense_1, dense_2, …
         var used = Set<String>()
-        var counts: [String: Int] = [:]
         for layer in layers {
-            if layer.name.isEmpty || used.contains(layer.name) {
-                let base = layer.kind.lowercased()
-                var n = counts[base, default: 0]
-                var candidate: String
-                repeat { candidate = "\(base)_\(n)"; n += 1 } while used.contains(candidate)
-                counts[base] = n
-                layer.name = candidate
+            if layer.name.isEmpty { layer.name = layer.kind.lowercased() }
+            if used.contains(layer.name) {
+                let base = layer.name
+                var n = 1
+                while used.contains("\(base)_\(n)") { n += 1 }
+                layer.name = "\(base)_\(n)"
             }
             used.insert(layer.name)
         }
