@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MinnowTrain", targets: ["MinnowTrain"]),
         .library(name: "MinnowQuantize", targets: ["MinnowQuantize"]),
         .executable(name: "minnow", targets: ["minnow"]),
+        .executable(name: "minnow-sim-host", targets: ["minnow-sim-host"]),
     ],
     targets: [
         // Embedded-Swift clean: no Foundation, no existentials, typed throws only.
@@ -49,6 +50,13 @@ let package = Package(
         .executableTarget(
             name: "minnow",
             dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize"],
+            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+        ),
+        // Host half of firmware-sim: reference outputs and input blobs for the simulated boards.
+        .executableTarget(
+            name: "minnow-sim-host",
+            dependencies: ["MinnowRuntime", "MinnowData"],
+            path: "firmware-sim/host",
             swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
         ),
         .testTarget(
