@@ -9,6 +9,7 @@
 
 volatile int heap_guard_enabled;
 volatile uint32_t heap_guard_calls;
+const char *volatile heap_guard_phase = "startup";
 
 static void trap(const char *what) __attribute__((noreturn));
 static void trap(const char *what) {
@@ -17,6 +18,9 @@ static void trap(const char *what) {
     platform_write(prefix, sizeof prefix - 1);
     size_t n = 0; while (what[n]) n++;
     platform_write(what, n);
+    platform_write(" during ", 8);
+    for (n = 0; heap_guard_phase[n]; n++) {}
+    platform_write(heap_guard_phase, n);
     platform_write("\n", 1);
     platform_exit(9);
 }

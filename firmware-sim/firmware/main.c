@@ -3,7 +3,7 @@
  * Nothing here or in the runtime may allocate: the malloc family traps (see heap_guard.c).
  *
  * Output protocol (one record per line, parsed by firmware-sim/run):
- *   arena_required N | arena_provided N | calib_ticks T LOOP_INSNS | stack_bytes N | heap_calls N
+ *   arena_required N | arena_provided N | arena_required_api N | calib_ticks T LOOP_INSNS | stack_bytes N | heap_calls N
  *   out I HEX          (raw little-endian bytes of output 0 for input I)
  *   ticks I T          (timer ticks spent in invoke() for input I)
  *   status ok | status error CODE WHAT
@@ -28,23 +28,25 @@ int32_t minnow_fw_invoke(void);
 static uint8_t arena[ARENA_BYTES] __attribute__((aligned(16)));
 
 /* ---- tiny formatted output (no stdio: newlib's stdio would allocate buffers) ---- */
-static char line[4096 + 64];
+static char line[256];
 static size_t line_len;
 
-static void put_str(const char *s) { while (*s && line_len < sizeof line - 1) line[line_len++] = *s++; }
+/* Appends one character, writing the buffer out when full (lines may be longer than it). */
+static void put_char(char c) {
+    if (line_len == sizeof line) { platform_write(line, line_len); line_len = 0; }
+    line[line_len++] = c;
+}
+static void put_str(const char *s) { while (*s) put_char(*s++); }
 static void put_dec(uint64_t v) {
     char digits[24]; int n = 0;
     do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v);
-    while (n && line_len < sizeof line - 1) line[line_len++] = digits[--n];
+    while (n) put_char(digits[--n]);
 }
 static void put_hex_bytes(const uint8_t *p, size_t n) {
     static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < n && line_len + 2 < sizeof line - 1; i++) {
-        line[line_len++] = hex[p[i] >> 4];
-        line[line_len++] = hex[p[i] & 15];
-    }
+    for (size_t i = 0; i < n; i++) { put_char(hex[p[i] >> 4]); put_char(hex[p[i] & 15]); }
 }
-static void end_line(void) { line[line_len++] = '\n'; platform_write(line, line_len); line_len = 0; }
+static void end_line(void) { put_char('\n'); platform_write(line, line_len); line_len = 0; }
 
 static int fail(const char *what, int32_t code) {
     put_str("status error "); put_dec((uint64_t)code); put_str(" "); put_str(what); end_line();
@@ -77,22 +79,23 @@ int main(void) {
     const void *model = minnow_model_start;
     intptr_t model_bytes = minnow_model_end - minnow_model_start;
 
+    /* Load and plan: a probe image plans into a generous arena and reports what it used. */
+    heap_guard_phase = "init";
     heap_guard_enabled = 1;
-    intptr_t required = minnow_fw_required_arena(model, model_bytes);
-    if (required < 0) return fail("model", 1);
-    put_str("arena_required "); put_dec((uint64_t)required); end_line();
+    intptr_t used = 0;
+    int32_t status = minnow_fw_init(model, model_bytes, arena, ARENA_BYTES, &used);
+    if (status == 2) {
+        put_str("arena_required "); put_dec((uint64_t)used); end_line();
+        return fail("arena", 2);
+    }
+    if (status != 0) return fail("init", status);
+    put_str("arena_required "); put_dec((uint64_t)used); end_line();
     put_str("arena_provided "); put_dec(ARENA_BYTES); end_line();
-    if (required > ARENA_BYTES) return fail("arena", 2);
 #ifdef PROBE_ONLY
-    /* First build: only learn this target's exact arena size (32-bit plans are smaller). */
     heap_guard_enabled = 0;
     put_str("status ok"); end_line();
     platform_exit(0);
 #endif
-
-    intptr_t used = 0;
-    int32_t status = minnow_fw_init(model, model_bytes, arena, ARENA_BYTES, &used);
-    if (status != 0) return fail("init", status);
 
     intptr_t in_bytes = 0, out_bytes = 0; int32_t in_type = 0, out_type = 0;
     uint8_t *input = minnow_fw_tensor(0, 0, &in_bytes, &in_type);
@@ -108,6 +111,7 @@ int main(void) {
     for (size_t i = 0; i < count; i++) {
         const uint8_t *src = minnow_inputs_start + i * (size_t)in_bytes;
         for (intptr_t b = 0; b < in_bytes; b++) input[b] = src[b];
+        heap_guard_phase = "invoke";
         uint64_t t0 = platform_ticks();
         status = minnow_fw_invoke();
         uint64_t t1 = platform_ticks();
@@ -115,7 +119,13 @@ int main(void) {
         put_str("out "); put_dec(i); put_str(" "); put_hex_bytes(output, (size_t)out_bytes); end_line();
         put_str("ticks "); put_dec(i); put_str(" "); put_dec(t1 - t0); end_line();
     }
+
+    /* Interpreter.requiredArenaBytes must agree with the plan and must not allocate either. */
+    heap_guard_phase = "requiredArenaBytes";
+    intptr_t required = minnow_fw_required_arena(model, model_bytes);
     heap_guard_enabled = 0;
+    put_str("arena_required_api "); put_dec((uint64_t)required); end_line();
+    if (required != used) return fail("required-arena-disagrees", 8);
 
     put_str("stack_bytes "); put_dec(stack_used(main_sp)); end_line();
     put_str("heap_calls "); put_dec(heap_guard_calls); end_line();

@@ -70,10 +70,20 @@ __attribute__((noreturn)) void Reset_Handler(void) {
     platform_exit(main());
 }
 
-static void Fault_Handler(void) {
-    static const char msg[] = "status error 10 hard-fault\n";
+/* Reports the faulting PC, LR and the fault status registers, then exits. */
+__attribute__((used)) void fault_report(const uint32_t *frame) {
+    static const char hex[] = "0123456789abcdef";
+    const uint32_t values[4] = { frame[6], frame[5], *(volatile uint32_t *)0xE000ED28u, *(volatile uint32_t *)0xE000ED38u };
+    char msg[] = "status error 10 hard-fault pc=00000000 lr=00000000 cfsr=00000000 bfar=00000000\n";
+    char *fields[4] = { msg + 30, msg + 42, msg + 56, msg + 70 };
+    for (int f = 0; f < 4; f++)
+        for (int i = 0; i < 8; i++) fields[f][i] = hex[(values[f] >> (28 - 4 * i)) & 15];
     platform_write(msg, sizeof msg - 1);
     platform_exit(10);
+}
+
+__attribute__((naked)) static void Fault_Handler(void) {
+    __asm__ volatile("tst lr, #4\n\tite eq\n\tmrseq r0, msp\n\tmrsne r0, psp\n\tb fault_report");
 }
 
 __attribute__((section(".isr_vector"), used))

@@ -19,4 +19,5 @@ uint64_t platform_calibrate(void);
 /* heap_guard.c: while enabled, any malloc-family call traps; the count is reported. */
 extern volatile int heap_guard_enabled;
 extern volatile uint32_t heap_guard_calls;
+extern const char *volatile heap_guard_phase; /* what the runtime is doing, for the trap message */
 #endif

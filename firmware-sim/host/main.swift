@@ -4,6 +4,7 @@
 // (`out I HEX`), so the firmware's outputs can be compared bit for bit.
 //
 // USAGE: minnow-sim-host prepare MODEL --inputs FILE --outputs FILE [--data SPEC] [--count N]
+//        minnow-sim-host deep-model OUT.minnow [--depth N]   (a many-tensor model for the heap check)
 // Prints `key value` lines: model_bytes, arena_bytes (for this 64-bit host), input_bytes,
 // output_bytes, count, labels (comma list) and host_correct (argmax hits).
 import Foundation
@@ -86,12 +87,35 @@ func prepare(_ args: [String]) throws {
     print("count \(n)")
     print("host_correct \(correct)")
     print("labels \(labels.joined(separator: ","))")
+    // Float ops that call libm (expf/tanhf): glibc and newlib may round these differently.
+    let libmOps: Set<OperatorCode> = [.logistic, .tanh, .softmax, .lstm, .gru]
+    let usesLibm = (0..<model.operatorCount).contains { libmOps.contains(model.operatorCode($0)) }
+    print("uses_libm \(usesLibm ? 1 : 0)")
+}
+
+/// Writes a chain of `depth` ReLU operators on a [1, 784] input: a model with many tensors, so
+/// the planner's bookkeeping exceeds the 1 KiB the standard library places on the stack in
+/// `withUnsafeTemporaryAllocation` — the firmware's heap trap checks what happens then.
+func deepModel(_ args: [String]) throws {
+    guard args.count >= 1 else { throw HostError("deep-model: give an output path") }
+    let depth = Int(option(args, "--depth") ?? "100") ?? 100
+    var builder = ModelBuilder()
+    var current = builder.addTensor(name: "input", shape: [1, 784])
+    builder.inputs = [current]
+    for i in 0..<depth {
+        let next = builder.addTensor(name: "relu\(i)", shape: [1, 784])
+        builder.addOperator(.relu, inputs: [current], outputs: [next])
+        current = next
+    }
+    builder.outputs = [current]
+    try Data(builder.serializedBytes()).write(to: URL(fileURLWithPath: args[0]))
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     switch arguments.first {
     case "prepare": try prepare(Array(arguments.dropFirst()))
+    case "deep-model": try deepModel(Array(arguments.dropFirst()))
     default:
         throw HostError("usage: minnow-sim-host prepare MODEL --inputs FILE --outputs FILE [--data SPEC] [--count N]")
     }
