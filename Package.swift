@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MinnowQuantize", targets: ["MinnowQuantize"]),
         .library(name: "MinnowProfile", targets: ["MinnowProfile"]),
         .executable(name: "minnow", targets: ["minnow"]),
+        .executable(name: "minnow-sim-host", targets: ["minnow-sim-host"]),
     ],
     targets: [
         // Embedded-Swift clean: no Foundation, no existentials, typed throws only.
@@ -56,6 +57,13 @@ let package = Package(
         .executableTarget(
             name: "minnow",
             dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile"],
+            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+        ),
+        // Host half of firmware-sim: reference outputs and input blobs for the simulated boards.
+        .executableTarget(
+            name: "minnow-sim-host",
+            dependencies: ["MinnowRuntime", "MinnowData"],
+            path: "firmware-sim/host",
             swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
         ),
         .testTarget(

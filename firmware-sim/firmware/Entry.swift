@@ -1,0 +1,85 @@
+// C-callable entry points of the firmware image. Compiled into the same module as
+// Sources/MinnowRuntime (one Embedded Swift object), but it uses only the runtime's public API.
+// All state lives in one static slot; nothing here allocates.
+
+/// Status codes returned to C (0 = success). Kept in step with `firmware/main.c`.
+enum FirmwareStatus {
+    static let ok: Int32 = 0
+    static let badModel: Int32 = 1
+    static let arenaTooSmall: Int32 = 2
+    static let unsupportedOperator: Int32 = 3
+    static let notInitialized: Int32 = 4
+    static let badIndex: Int32 = 5
+    static let unsupportedType: Int32 = 6
+}
+
+/// The interpreter built by `minnow_fw_init`, or nil before that.
+nonisolated(unsafe) var firmwareInterpreter: Interpreter? = nil
+
+/// Exact arena bytes this target needs for the model at `bytes`, or -1 when the model is invalid.
+@_cdecl("minnow_fw_required_arena")
+public func minnowFirmwareRequiredArena(_ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    guard let model = try? Model(bytes: UnsafeRawBufferPointer(start: bytes, count: count)) else { return -1 }
+    return Interpreter.requiredArenaBytes(for: model)
+}
+
+/// Validates the model and plans it into the arena. On `arenaTooSmall`, `*required` gets the figure.
+@_cdecl("minnow_fw_init")
+public func minnowFirmwareInit(_ bytes: UnsafeRawPointer, _ count: Int,
+                               _ arena: UnsafeMutableRawPointer, _ arenaCount: Int,
+                               _ required: UnsafeMutablePointer<Int>) -> Int32 {
+    firmwareInterpreter = nil
+    let model: Model
+    do { model = try Model(bytes: UnsafeRawBufferPointer(start: bytes, count: count)) } catch { return FirmwareStatus.badModel }
+    do {
+        let interpreter = try Interpreter(model: model, arena: UnsafeMutableRawBufferPointer(start: arena, count: arenaCount))
+        required.pointee = interpreter.usedArenaBytes
+        firmwareInterpreter = interpreter
+        return FirmwareStatus.ok
+    } catch {
+        switch error {
+        case let .arenaTooSmall(needed, _):
+            required.pointee = needed
+            return FirmwareStatus.arenaTooSmall
+        case .unsupportedOperator:
+            return FirmwareStatus.unsupportedOperator
+        }
+    }
+}
+
+/// Raw bytes of model input (`isOutput == 0`) or output `index`; element type code in `*type`
+/// (the model format's ElementType raw value). Int8 tensors are a new case here once the
+/// runtime exposes `inputInt8`/`outputInt8`.
+@_cdecl("minnow_fw_tensor")
+public func minnowFirmwareTensor(_ isOutput: Int32, _ index: Int, _ byteCount: UnsafeMutablePointer<Int>,
+                                 _ type: UnsafeMutablePointer<Int32>) -> UnsafeMutableRawPointer? {
+    guard let interpreter = firmwareInterpreter else { return nil }
+    let model = interpreter.model
+    let list = isOutput != 0 ? model.outputs : model.inputs
+    guard index >= 0 && index < list.count else { return nil }
+    let tensorType = model.tensorType(list[index])
+    type.pointee = Int32(tensorType.rawValue)
+    switch tensorType {
+    case .float32:
+        let floats = isOutput != 0 ? interpreter.outputFloats(index) : interpreter.inputFloats(index)
+        byteCount.pointee = floats.count &* 4
+        return UnsafeMutableRawPointer(floats.baseAddress)
+    default:
+        return nil
+    }
+}
+
+/// Number of model inputs (`isOutput == 0`) or outputs, or -1 before `minnow_fw_init`.
+@_cdecl("minnow_fw_tensor_count")
+public func minnowFirmwareTensorCount(_ isOutput: Int32) -> Int {
+    guard let interpreter = firmwareInterpreter else { return -1 }
+    return isOutput != 0 ? interpreter.model.outputs.count : interpreter.model.inputs.count
+}
+
+/// Runs one inference on the current inputs.
+@_cdecl("minnow_fw_invoke")
+public func minnowFirmwareInvoke() -> Int32 {
+    guard let interpreter = firmwareInterpreter else { return FirmwareStatus.notInitialized }
+    do { try interpreter.invoke() } catch { return FirmwareStatus.unsupportedOperator }
+    return FirmwareStatus.ok
+}
