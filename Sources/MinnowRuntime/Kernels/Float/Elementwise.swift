@@ -22,5 +22,5 @@ func logisticFloat(_ x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Flo
 
 /// `y[i] = tanh(x[i])`.
 func tanhFloat(_ x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count { y[i] = cTanhf(x[i]) }
+    for i in 0..<count { y[i] = portableTanh(x[i]) }
 }

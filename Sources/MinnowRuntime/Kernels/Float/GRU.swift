@@ -30,7 +30,7 @@ func gruFloat(
         for k in 0..<hidden {
             let z = sigmoid(a[k] + b[k])
             let r = sigmoid(a[hidden &+ k] + b[hidden &+ k])
-            let n = cTanhf(a[2 &* hidden &+ k] + r * b[2 &* hidden &+ k])
+            let n = portableTanh(a[2 &* hidden &+ k] + r * b[2 &* hidden &+ k])
             h[k] = z * h[k] + (1 - z) * n
         }
         if returnSequences { (y + t &* hidden).update(from: h, count: hidden) }

@@ -30,10 +30,10 @@ func lstmFloat(
         for k in 0..<hidden {
             let i = sigmoid(z[k])
             let f = sigmoid(z[hidden &+ k])
-            let g = cTanhf(z[2 &* hidden &+ k])
+            let g = portableTanh(z[2 &* hidden &+ k])
             let o = sigmoid(z[3 &* hidden &+ k])
             c[k] = f * c[k] + i * g
-            h[k] = o * cTanhf(c[k])
+            h[k] = o * portableTanh(c[k])
         }
         if returnSequences { (y + t &* hidden).update(from: h, count: hidden) }
     }

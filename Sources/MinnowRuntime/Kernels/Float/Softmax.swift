@@ -7,7 +7,7 @@ func softmaxFloat(_ x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Floa
         for i in 0..<depth { largest = max(largest, input[i]) }
         var sum: Float = 0
         for i in 0..<depth {
-            let e = cExpf(input[i] - largest)
+            let e = portableExp(input[i] - largest)
             out[i] = e
             sum += e
         }
