@@ -19,6 +19,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "train": (TrainCommand.help, TrainCommand.run),
     "eval": (EvalCommand.help, EvalCommand.run),
     "demo": (DemoCommand.help, DemoCommand.run),
+    "quantize": (QuantizeCommand.help, QuantizeCommand.run),
 ]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
