@@ -20,16 +20,21 @@ public enum RangeSelection {
         return (histogram.edge(low), histogram.edge(high + 1))
     }
 
-    /// Squared error of quantizing the histogram's mass (at bin centres) with the int8
-    /// parameters that cover `[lo, hi]` (after zero-point nudging).
+    /// Expected squared error of quantizing the histogram's mass with the int8 parameters that
+    /// cover `[lo, hi]` (after zero-point nudging): rounding noise `step²/12` for values inside
+    /// the representable range, squared distance to the nearest end for values clipped outside.
+    /// (The rounding term is the average over each bin's spread; evaluating the error at bin
+    /// centres alone would make it jump with the grid's alignment.)
     public static func quantizationError(_ histogram: Histogram, lo: Float, hi: Float) -> Double {
         let p = ActivationQuantization.parameters(minimum: lo, maximum: hi)
-        let scale = p.scales[0], zeroPoint = p.zeroPoints[0]
+        let scale = Double(p.scales[0]), zeroPoint = Double(p.zeroPoints[0])
+        let low = scale * (-128 - zeroPoint), high = scale * (127 - zeroPoint)
+        let rounding = scale * scale / 12
         var error = 0.0
         for i in 0..<histogram.binCount where histogram.counts[i] > 0 {
-            let x = histogram.center(i)
-            let d = Double(x - ActivationQuantization.fakeQuantize(x, scale: scale, zeroPoint: zeroPoint))
-            error += histogram.counts[i] * d * d
+            let x = Double(histogram.center(i))
+            let d = x < low ? low - x : (x > high ? x - high : 0)
+            error += histogram.counts[i] * (d > 0 ? d * d : rounding)
         }
         return error
     }

@@ -4,7 +4,7 @@ public enum CalibrationMethod: String, CaseIterable, Sendable {
     case minMax = "minmax"
     /// Exponential moving average of per-sample minima and maxima (momentum 0.01).
     case movingAverage = "ema"
-    /// The 0.005% tails on each side clipped (99.99th percentile).
+    /// `[q(1 − p), q(p)]` with p = 99.99%: 0.01% clipped on each side.
     case percentile
     /// Clip range minimizing the quantization MSE over a histogram.
     case mse
