@@ -19,8 +19,10 @@ public struct QuantizationOptions: Sendable {
 }
 
 extension CalibrationMethod {
-    /// The method chosen by measured int8/float agreement (see the quantizer report).
-    public static let defaultMethod: CalibrationMethod = .minMax
+    /// The method chosen by measured int8/float top-1 agreement (fake-quant simulation, full
+    /// Fashion-MNIST test set, 500 calibration samples): MLP / CNN — mse 99.21% / 99.69%,
+    /// minmax 99.03 / 99.65, percentile 99.02 / 99.68, ema 99.25 / 99.36, entropy 97.88 / 83.52.
+    public static let defaultMethod: CalibrationMethod = .mse
 }
 
 /// Every decision of the conversion, shared by the int8 emitter and the fake-quant simulator:
