@@ -10,6 +10,7 @@ COMMANDS
   demo     the main job: train the Fashion-MNIST presets, save, run in the runtime, summarize
   train    train a float model (preset or JSON spec) and save a .minnow file
   eval     run a .minnow file in MinnowRuntime over a data set and print its accuracy
+  quantize convert a float model to int8 (calibrated; per-channel weights)
   inspect  list a model's operators, shapes, types, parameters, MACs, flash and arena bytes
   help     show this text, or 'minnow help COMMAND'
 
@@ -21,6 +22,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "eval": (EvalCommand.help, EvalCommand.run),
     "demo": (DemoCommand.help, DemoCommand.run),
     "inspect": (InspectCommand.help, InspectCommand.run),
+    "quantize": (QuantizeCommand.help, QuantizeCommand.run),
 ]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
