@@ -31,6 +31,7 @@ final class SimulationTests: XCTestCase {
         configuration.epochs = 3
         configuration.batchSize = 16
         configuration.learningRate = 0.01
+        configuration.schedule = .constant
         let train = try stripes(count: 240, seed: 1), test = try stripes(count: 90, seed: 2)
         _ = try Trainer(configuration: configuration).fit(model, train: train, test: nil)
         let bytes = try model.modelFileBytes()

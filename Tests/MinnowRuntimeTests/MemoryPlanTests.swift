@@ -52,7 +52,9 @@ final class MemoryPlanTests: XCTestCase {
         _ = interpreter.inputFloats(0).update(from: (0..<10).map { Float($0) - 4.5 })
         try interpreter.invoke()
         // relu, tanh, relu
-        XCTAssertEqual(Array(interpreter.outputFloats(0)), (0..<10).map { max(tanhRef(max(Float($0) - 4.5, 0)), 0) })
+        // The runtime's portable tanh is within a few ULP of libm's (PortableMathTests).
+        let expected = (0..<10).map { max(tanhRef(max(Float($0) - 4.5, 0)), 0) }
+        for (got, want) in zip(Array(interpreter.outputFloats(0)), expected) { XCTAssertEqual(got, want, accuracy: 1e-6) }
         withExtendedLifetime(file) {}
     }
 
