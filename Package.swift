@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MinnowTrain", targets: ["MinnowTrain"]),
         .library(name: "MinnowQuantize", targets: ["MinnowQuantize"]),
         .library(name: "MinnowProfile", targets: ["MinnowProfile"]),
+        .library(name: "MinnowParity", targets: ["MinnowParity"]),
         .executable(name: "minnow", targets: ["minnow"]),
         .executable(name: "minnow-sim-host", targets: ["minnow-sim-host"]),
     ],
@@ -54,9 +55,15 @@ let package = Package(
             dependencies: ["MinnowRuntime"],
             swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
         ),
+        // Host-side int8-vs-float comparison: accuracy, agreement, per-layer error, reports.
+        .target(
+            name: "MinnowParity",
+            dependencies: ["MinnowRuntime", "MinnowData"],
+            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+        ),
         .executableTarget(
             name: "minnow",
-            dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile"],
+            dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile", "MinnowParity"],
             swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
         ),
         // Host half of firmware-sim: reference outputs and input blobs for the simulated boards.
@@ -79,6 +86,11 @@ let package = Package(
         .testTarget(
             name: "MinnowQuantizeTests",
             dependencies: ["MinnowQuantize", "MinnowRuntime", "MinnowData", "MinnowTrain"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "MinnowParityTests",
+            dependencies: ["MinnowParity", "MinnowRuntime", "MinnowData", "MinnowTrain", "MinnowQuantize"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(
