@@ -170,7 +170,8 @@ final class Int8GemmTests: XCTestCase {
                 Int8Gemm.run(kernel: kernel, m: problem.m, n: problem.n, k: problem.k, a: a, lda: problem.lda,
                              packedWeights: w, output: stage, c: c, ldc: problem.ldc)
             }
-            XCTAssertEqual(found, expected, "\(kernel)")
+            let mismatch = found.indices.first { found[$0] != expected[$0] }
+            XCTAssertNil(mismatch, "\(kernel): first differing byte \(mismatch ?? -1)")
         }
     }
 
