@@ -31,22 +31,28 @@ INLINE VNNI_TARGET vnni_channel_consts vnni_load_consts(const minnow_qgemm_outpu
 
 /// bias + single-rounding requantization + int32 saturation + zero point + clamp, 16 lanes.
 INLINE VNNI_TARGET __m512i vnni_requantize(__m512i acc, const vnni_channel_consts *k, __m512i zp, __m512i lo, __m512i hi) {
-    const __m512i imin = _mm512_set1_epi64(INT32_MIN), imax = _mm512_set1_epi64(INT32_MAX);
     const __m512i x = _mm512_add_epi32(acc, k->bias);
     __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, k->mult_even), k->round_even);
     __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), k->mult_odd), k->round_odd);
     even = _mm512_srav_epi64(even, k->shift_even);
     odd = _mm512_srav_epi64(odd, k->shift_odd);
-    even = _mm512_min_epi64(_mm512_max_epi64(even, imin), imax);
-    odd = _mm512_min_epi64(_mm512_max_epi64(odd, imin), imax);
-    __m512i r = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+    // Saturating int64 → int32 narrowing (vpmovsqd), then interleave even/odd channels back.
+    const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtsepi64_epi32(even)),
+                                            _mm512_cvtsepi64_epi32(odd), 1);
+    const __m512i interleave = _mm512_setr_epi32(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+    __m512i r = _mm512_permutexvar_epi32(interleave, both);
     r = _mm512_add_epi32(r, zp);
     return _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
 }
 
+/// One group of a panel: a plain 64-byte load, or a masked one for the partial last panel.
+INLINE VNNI_TARGET __m512i vnni_load_w(int partial, __mmask16 mask, const int8_t *p) {
+    return partial ? _mm512_maskz_loadu_epi32(mask, p) : _mm512_loadu_si512((const void *)p);
+}
+
 /// MR rows × NP panels (16 channels each); the last panel may be partial (masked loads/stores).
 /// With few accumulators (MR·NP < 8) two interleaved K chains hide the `vpdpbusd` latency.
-INLINE VNNI_TARGET void vnni_tile(const size_t MR, const size_t NP, size_t nc, size_t kgroups,
+INLINE VNNI_TARGET void vnni_tile(const size_t MR, const size_t NP, const int PARTIAL, size_t nc, size_t kgroups,
                                   const uint8_t *a, size_t a_stride, const int8_t *w, size_t panel_stride,
                                   const minnow_qgemm_output *o, size_t n0, int8_t *c, size_t ldc) {
     const int8_t *wp[4];
@@ -56,7 +62,7 @@ INLINE VNNI_TARGET void vnni_tile(const size_t MR, const size_t NP, size_t nc, s
         size_t lanes = nc - 16 * q;
         if (lanes > 16) lanes = 16;
         wp[q] = w + q * panel_stride;
-        ws[q] = lanes * 4;
+        ws[q] = (PARTIAL && q == NP - 1) ? lanes * 4 : 64;  // constant stride for full panels
         mask[q] = (__mmask16)((1u << lanes) - 1);
     }
     const uint8_t *ar[6];
@@ -71,8 +77,8 @@ INLINE VNNI_TARGET void vnni_tile(const size_t MR, const size_t NP, size_t nc, s
         for (; g + 2 <= kgroups; g += 2) {
             __m512i wv[4], wv2[4];
             for (size_t q = 0; q < NP; q++) {
-                wv[q] = _mm512_maskz_loadu_epi32(mask[q], wp[q] + g * ws[q]);
-                wv2[q] = _mm512_maskz_loadu_epi32(mask[q], wp[q] + (g + 1) * ws[q]);
+                wv[q] = vnni_load_w(PARTIAL && q == NP - 1, mask[q], wp[q] + g * ws[q]);
+                wv2[q] = vnni_load_w(PARTIAL && q == NP - 1, mask[q], wp[q] + (g + 1) * ws[q]);
             }
             for (size_t r = 0; r < MR; r++) {
                 const __m512i av = _mm512_set1_epi32(minnow_load_i32(ar[r] + 4 * g));
@@ -86,7 +92,7 @@ INLINE VNNI_TARGET void vnni_tile(const size_t MR, const size_t NP, size_t nc, s
     }
     for (; g < kgroups; g++) {
         __m512i wv[4];
-        for (size_t q = 0; q < NP; q++) wv[q] = _mm512_maskz_loadu_epi32(mask[q], wp[q] + g * ws[q]);
+        for (size_t q = 0; q < NP; q++) wv[q] = vnni_load_w(PARTIAL && q == NP - 1, mask[q], wp[q] + g * ws[q]);
         for (size_t r = 0; r < MR; r++) {
             const __m512i av = _mm512_set1_epi32(minnow_load_i32(ar[r] + 4 * g));
             for (size_t q = 0; q < NP; q++) acc[r][q] = _mm512_dpbusd_epi32(acc[r][q], av, wv[q]);
@@ -106,13 +112,18 @@ INLINE VNNI_TARGET void vnni_tile(const size_t MR, const size_t NP, size_t nc, s
     }
 }
 
-#define VNNI_CASE(MR)                                                                                  \
-    case MR:                                                                                           \
-        switch (np) {                                                                                  \
-        case 1: vnni_tile(MR, 1, nc, kgroups, a, a_stride, w, panel_stride, o, n0, c, ldc); return;     \
-        case 2: vnni_tile(MR, 2, nc, kgroups, a, a_stride, w, panel_stride, o, n0, c, ldc); return;     \
-        case 3: vnni_tile(MR, 3, nc, kgroups, a, a_stride, w, panel_stride, o, n0, c, ldc); return;     \
-        default: vnni_tile(MR, 4, nc, kgroups, a, a_stride, w, panel_stride, o, n0, c, ldc); return;    \
+#define VNNI_NP(MR, NP)                                                                              \
+    if (partial) vnni_tile(MR, NP, 1, nc, kgroups, a, a_stride, w, panel_stride, o, n0, c, ldc);      \
+    else vnni_tile(MR, NP, 0, nc, kgroups, a, a_stride, w, panel_stride, o, n0, c, ldc);             \
+    return;
+
+#define VNNI_CASE(MR)                                                                                \
+    case MR:                                                                                         \
+        switch (np) {                                                                                \
+        case 1: VNNI_NP(MR, 1)                                                                       \
+        case 2: VNNI_NP(MR, 2)                                                                       \
+        case 3: VNNI_NP(MR, 3)                                                                       \
+        default: VNNI_NP(MR, 4)                                                                      \
         }
 
 /// Up to 6 rows × 64 channels: 24 zmm accumulators, 4 weight loads + 6 broadcasts per 24
@@ -123,6 +134,7 @@ VNNI_TARGET void minnow_qgemm_ukernel_6x64c4__avx512vnni(size_t mr, size_t nc, s
                                                          const minnow_qgemm_output *o, size_t n0,
                                                          int8_t *c, size_t ldc) {
     const size_t np = (nc + 15) / 16;
+    const int partial = (nc % 16) != 0;
     switch (mr) {
     VNNI_CASE(1)
     VNNI_CASE(2)
