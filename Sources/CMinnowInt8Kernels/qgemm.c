@@ -26,9 +26,11 @@ static int qgemm_config_for(int kernel, qgemm_config *cfg) {
     case MINNOW_QGEMM_NEON:
         *cfg = (qgemm_config){minnow_qgemm_ukernel_2x16c4__neon, 2, 16, 0};
         return 1;
+#if defined(MINNOW_HAVE_NEONDOT)
     case MINNOW_QGEMM_NEONDOT:
         *cfg = (qgemm_config){minnow_qgemm_ukernel_4x16c4__neondot, 4, 16, 0};
         return 1;
+#endif
 #endif
     default:
         return 0;
@@ -59,7 +61,9 @@ int minnow_qgemm_kernel_supported(int kernel) {
     case MINNOW_QGEMM_NEON:
         return 1;
     case MINNOW_QGEMM_NEONDOT:
-#if defined(__linux__)
+#if !defined(MINNOW_HAVE_NEONDOT)
+        return 0;
+#elif defined(__linux__)
         return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
 #elif defined(__APPLE__)
         return 1;  // every Apple arm64 CPU has the dot product extension

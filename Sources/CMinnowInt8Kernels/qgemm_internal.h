@@ -29,6 +29,11 @@ void minnow_qgemm_ukernel_6x64c4__avx512vnni(size_t, size_t, size_t, const uint8
                                              size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
 #endif
 #if defined(__aarch64__)
+// Clang compiles the `sdot` kernel for any baseline (target attribute + HWCAP check); GCC 12's
+// arm_neon.h only allows it when the baseline already has the extension (-march=…+dotprod).
+#if defined(__clang__) || defined(__ARM_FEATURE_DOTPROD)
+#define MINNOW_HAVE_NEONDOT 1
+#endif
 void minnow_qgemm_ukernel_2x16c4__neon(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
                                        size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
 void minnow_qgemm_ukernel_4x16c4__neondot(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
