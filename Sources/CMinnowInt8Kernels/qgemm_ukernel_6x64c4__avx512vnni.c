@@ -8,14 +8,13 @@
 
 /// Output stage for 16 accumulators of one panel (all rows share the channel constants).
 typedef struct {
-    __m512i bias, mult_even, mult_odd, shift_even, shift_odd, round_even, round_odd;
+    __m512i mult_even, mult_odd, shift_even, shift_odd, round_even, round_odd;
 } vnni_channel_consts;
 
 INLINE VNNI_TARGET vnni_channel_consts vnni_load_consts(const minnow_qgemm_output *o, size_t n0, __mmask16 mask) {
     vnni_channel_consts k;
     const __m512i low32 = _mm512_set1_epi64(0xFFFFFFFF);
     const __m512i one = _mm512_set1_epi64(1);
-    k.bias = _mm512_maskz_loadu_epi32(mask, o->bias + n0);
     const __m512i mult = _mm512_maskz_loadu_epi32(mask, o->multipliers + n0);
     // Right shift 31 − shift (1…62); lanes past nc get 1 so the shifts stay defined.
     const __m512i rshift = _mm512_sub_epi32(_mm512_set1_epi32(31),
@@ -29,9 +28,31 @@ INLINE VNNI_TARGET vnni_channel_consts vnni_load_consts(const minnow_qgemm_outpu
     return k;
 }
 
+/// Whether every shift of the panel is ≤ 0 and no multiplier is −2^31: then |x·M| < 2^62
+/// shifted right by ≥ 31 always fits in int32 and the saturation can be skipped.
+INLINE VNNI_TARGET int vnni_no_left_shift(const minnow_qgemm_output *o, size_t n0, __mmask16 mask) {
+    const __m512i shifts = _mm512_maskz_loadu_epi32(mask, o->shifts + n0);
+    const __m512i mults = _mm512_maskz_loadu_epi32(mask, o->multipliers + n0);
+    return (_mm512_cmpgt_epi32_mask(shifts, _mm512_setzero_si512()) |
+            _mm512_cmpeq_epi32_mask(mults, _mm512_set1_epi32(INT32_MIN))) == 0;
+}
+
+/// Requantization for panels without left shifts (see `vnni_no_left_shift`): same result as
+/// `vnni_requantize`, one permute instead of two saturating narrows.
+INLINE VNNI_TARGET __m512i vnni_requantize_noshift(__m512i x, const vnni_channel_consts *k, __m512i zp, __m512i lo, __m512i hi) {
+    __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, k->mult_even), k->round_even);
+    __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), k->mult_odd), k->round_odd);
+    even = _mm512_srav_epi64(even, k->shift_even);
+    odd = _mm512_srav_epi64(odd, k->shift_odd);
+    const __m512i pick = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+    __m512i r = _mm512_permutex2var_epi32(even, pick, odd);
+    r = _mm512_add_epi32(r, zp);
+    return _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
+}
+
 /// bias + single-rounding requantization + int32 saturation + zero point + clamp, 16 lanes.
 INLINE VNNI_TARGET __m512i vnni_requantize(__m512i acc, const vnni_channel_consts *k, __m512i zp, __m512i lo, __m512i hi) {
-    const __m512i x = _mm512_add_epi32(acc, k->bias);
+    const __m512i x = acc;  // bias already added
     __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, k->mult_even), k->round_even);
     __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), k->mult_odd), k->round_odd);
     even = _mm512_srav_epi64(even, k->shift_even);
@@ -68,9 +89,12 @@ INLINE VNNI_TARGET void vnni_tile(const size_t MR, const size_t NP, const int PA
     const uint8_t *ar[6];
     for (size_t r = 0; r < MR; r++) ar[r] = a + r * a_stride;
 
+    // Accumulators start at the folded bias (int32 addition wraps, so the order is irrelevant).
     __m512i acc[6][4], acc2[6][4];
-    for (size_t r = 0; r < MR; r++)
-        for (size_t q = 0; q < NP; q++) { acc[r][q] = _mm512_setzero_si512(); acc2[r][q] = _mm512_setzero_si512(); }
+    for (size_t q = 0; q < NP; q++) {
+        const __m512i bias = _mm512_maskz_loadu_epi32(mask[q], o->bias + n0 + 16 * q);
+        for (size_t r = 0; r < MR; r++) { acc[r][q] = bias; acc2[r][q] = _mm512_setzero_si512(); }
+    }
 
     size_t g = 0;
     if (MR * NP < 8) {
@@ -103,11 +127,20 @@ INLINE VNNI_TARGET void vnni_tile(const size_t MR, const size_t NP, const int PA
     const __m512i lo = _mm512_set1_epi32(o->lower_bound), hi = _mm512_set1_epi32(o->upper_bound);
     for (size_t q = 0; q < NP; q++) {
         const vnni_channel_consts k = vnni_load_consts(o, n0 + 16 * q, mask[q]);
-        for (size_t r = 0; r < MR; r++) {
-            __m512i sum = acc[r][q];
-            if (MR * NP < 8) sum = _mm512_add_epi32(sum, acc2[r][q]);
-            const __m512i v = vnni_requantize(sum, &k, zp, lo, hi);
-            _mm512_mask_cvtepi32_storeu_epi8(c + r * ldc + 16 * q, mask[q], v);
+        if (vnni_no_left_shift(o, n0 + 16 * q, mask[q])) {
+            for (size_t r = 0; r < MR; r++) {
+                __m512i sum = acc[r][q];
+                if (MR * NP < 8) sum = _mm512_add_epi32(sum, acc2[r][q]);
+                const __m512i v = vnni_requantize_noshift(sum, &k, zp, lo, hi);
+                _mm512_mask_cvtepi32_storeu_epi8(c + r * ldc + 16 * q, mask[q], v);
+            }
+        } else {
+            for (size_t r = 0; r < MR; r++) {
+                __m512i sum = acc[r][q];
+                if (MR * NP < 8) sum = _mm512_add_epi32(sum, acc2[r][q]);
+                const __m512i v = vnni_requantize(sum, &k, zp, lo, hi);
+                _mm512_mask_cvtepi32_storeu_epi8(c + r * ldc + 16 * q, mask[q], v);
+            }
         }
     }
 }
