@@ -23,6 +23,7 @@ let package = Package(
         // Embedded-Swift clean: no Foundation, no existentials, typed throws only.
         .target(
             name: "MinnowRuntime",
+            dependencies: ["CMinnowInt8Kernels"],
             swiftSettings: [.enableExperimentalFeature("Extern")] + fastRelease,
             linkerSettings: [.linkedLibrary("m")]
         ),
@@ -30,6 +31,12 @@ let package = Package(
         .target(
             name: "CMinnowKernels",
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
+        ),
+        // int8 GEMM micro-kernels (AVX-512 VNNI, AVX2, NEON dot product, scalar) with run-time
+        // dispatch; an explicit module map so an Embedded build can use the headers with -I.
+        .target(
+            name: "CMinnowInt8Kernels",
+            cSettings: [.unsafeFlags(["-O3"])]
         ),
         // Host-side dataset readers: IDX (gzip or raw), CSV, NumPy .npy.
         .target(
@@ -72,6 +79,12 @@ let package = Package(
             dependencies: ["MinnowRuntime", "MinnowData"],
             path: "firmware-sim/host",
             swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+        ),
+        // Int8 GEMM speed against ONNX Runtime (driven by tools/bench-gemm).
+        .executableTarget(
+            name: "minnow-bench",
+            dependencies: ["MinnowRuntime"],
+            swiftSettings: fastRelease
         ),
         .testTarget(
             name: "MinnowRuntimeTests",

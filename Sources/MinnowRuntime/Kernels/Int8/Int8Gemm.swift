@@ -1,3 +1,7 @@
+#if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+import CMinnowInt8Kernels
+#endif
+
 /// Requantization parameters for the output stage of an int8 GEMM (see `Int8Conventions`).
 public struct Int8OutputStage {
     /// Folded int32 bias per output channel (`n` values).
@@ -28,7 +32,8 @@ public struct Int8OutputStage {
 /// with leading dimension `ldc`. Integer arithmetic is exact, so every implementation must
 /// give the same bytes as `reference`.
 public enum Int8Gemm {
-    /// The dispatching entry point the int8 ops call (optimized kernels replace the body).
+    /// The dispatching entry point the int8 ops call: the fastest C micro-kernel for this CPU on
+    /// hosts (`CMinnowInt8Kernels`), the portable Swift kernel in Embedded builds.
     @inline(__always)
     public static func run(
         m: Int, n: Int, k: Int,
@@ -37,7 +42,84 @@ public enum Int8Gemm {
         output: Int8OutputStage,
         c: UnsafeMutablePointer<Int8>, ldc: Int
     ) {
-        reference(m: m, n: n, k: k, a: a, lda: lda, packedWeights: packedWeights, output: output, c: c, ldc: ldc)
+        #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+        run(kernel: .best, m: m, n: n, k: k, a: a, lda: lda, packedWeights: packedWeights,
+            output: output, c: c, ldc: ldc)
+        #else
+        portable(m: m, n: n, k: k, a: a, lda: lda, packedWeights: packedWeights, output: output, c: c, ldc: ldc)
+        #endif
+    }
+
+    #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+    /// Runs one C kernel family (`Int8GemmKernel.available` lists those this CPU supports;
+    /// an unsupported one falls back to `.best`). Same bytes as `reference`.
+    public static func run(
+        kernel: Int8GemmKernel,
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Int8>, lda: Int,
+        packedWeights: UnsafePointer<Int8>,
+        output: Int8OutputStage,
+        c: UnsafeMutablePointer<Int8>, ldc: Int
+    ) {
+        var stage = minnow_qgemm_output(
+            bias: output.bias, multipliers: output.multipliers, shifts: output.shifts,
+            output_zero_point: output.outputZeroPoint,
+            lower_bound: output.lowerBound, upper_bound: output.upperBound)
+        minnow_qgemm(kernel.rawValue, m, n, k, a, lda, packedWeights, &stage, c, ldc)
+    }
+    #endif
+
+    /// Portable Swift kernel (the one Embedded builds use, e.g. on Cortex-M): plain int32
+    /// loops over the packed layout, two channels per pass so each activation load feeds two
+    /// multiply-adds. Same bytes as `reference`.
+    public static func portable(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Int8>, lda: Int,
+        packedWeights: UnsafePointer<Int8>,
+        output: Int8OutputStage,
+        c: UnsafeMutablePointer<Int8>, ldc: Int
+    ) {
+        let groups = WeightPacking.groupCount(depth: k)
+        let fullGroups = k / 4
+        let tail = k - 4 * fullGroups
+        let offset = Int8Conventions.activationOffset
+        var panel = packedWeights
+        var first = 0
+        while first < n {
+            let lanes = min(Int8Conventions.panelChannels, n - first)
+            let groupBytes = lanes * 4
+            for row in 0..<m {
+                let aRow = a + row * lda
+                let cRow = c + row * ldc + first
+                var j = 0
+                while j < lanes {
+                    let pair = j + 1 < lanes
+                    var w = panel + j * 4
+                    var x = aRow
+                    var acc0: Int32 = 0, acc1: Int32 = 0
+                    for _ in 0..<fullGroups {
+                        let u0 = Int32(x[0]) &+ offset, u1 = Int32(x[1]) &+ offset
+                        let u2 = Int32(x[2]) &+ offset, u3 = Int32(x[3]) &+ offset
+                        acc0 &+= u0 &* Int32(w[0]) &+ u1 &* Int32(w[1]) &+ u2 &* Int32(w[2]) &+ u3 &* Int32(w[3])
+                        if pair {
+                            acc1 &+= u0 &* Int32(w[4]) &+ u1 &* Int32(w[5]) &+ u2 &* Int32(w[6]) &+ u3 &* Int32(w[7])
+                        }
+                        x += 4
+                        w += groupBytes
+                    }
+                    for i in 0..<tail {
+                        let u = Int32(x[i]) &+ offset
+                        acc0 &+= u &* Int32(w[i])
+                        if pair { acc1 &+= u &* Int32(w[4 + i]) }
+                    }
+                    cRow[j] = requantize(acc0, channel: first + j, output)
+                    if pair { cRow[j + 1] = requantize(acc1, channel: first + j + 1, output) }
+                    j += 2
+                }
+            }
+            panel += lanes * groups * 4
+            first += lanes
+        }
     }
 
     /// Plain loops over the packed layout: the twin the optimized kernels are tested against.
@@ -70,3 +152,37 @@ public enum Int8Gemm {
         return Int8(truncatingIfNeeded: min(max(shifted, stage.lowerBound), stage.upperBound))
     }
 }
+
+
+#if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+/// A family of C int8 GEMM micro-kernels (host builds only). All give the same bytes.
+public struct Int8GemmKernel: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: Int32
+
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    /// Portable C, 1×16 tiles.
+    public static let scalar = Int8GemmKernel(rawValue: 0)
+    /// x86 AVX2 (`vpmaddwd` on widened int16), 2×16 tiles.
+    public static let avx2 = Int8GemmKernel(rawValue: 1)
+    /// x86 AVX-512 VNNI (`vpdpbusd`), 6×64 tiles.
+    public static let avx512VNNI = Int8GemmKernel(rawValue: 2)
+    /// AArch64 NEON (`smull`/`sadalp`), 2×16 tiles.
+    public static let neon = Int8GemmKernel(rawValue: 3)
+    /// AArch64 ARMv8.2 dot product (`sdot`), 4×16 tiles.
+    public static let neonDot = Int8GemmKernel(rawValue: 4)
+
+    /// The fastest family this CPU supports.
+    public static var best: Int8GemmKernel { Int8GemmKernel(rawValue: minnow_qgemm_best_kernel()) }
+
+    /// Every family compiled in and supported by this CPU.
+    public static var available: [Int8GemmKernel] {
+        [scalar, avx2, avx512VNNI, neon, neonDot].filter { minnow_qgemm_kernel_supported($0.rawValue) != 0 }
+    }
+
+    public var description: String {
+        guard let name = minnow_qgemm_kernel_name(rawValue) else { return "kernel \(rawValue)" }
+        return String(cString: name)
+    }
+}
+#endif

@@ -1,0 +1,62 @@
+#ifndef CMINNOW_INT8_KERNELS_H
+#define CMINNOW_INT8_KERNELS_H
+
+/* int8 GEMM micro-kernels of MinnowRuntime (see Int8Conventions.swift for the numerics).
+ *
+ * C[m][c] = clamp(zp_out + requantize(Σ_k (A[m][k] + 128) · W[c][k] + bias[c], M[c], shift[c]), lo, hi)
+ *
+ * A: m × k int8, row-major, leading dimension lda. W: n × k int8 in the "n16k4" packed layout
+ * (panels of 16 channels × groups of 4 inputs, the last panel unpadded). Every kernel family gives
+ * exactly the bytes of the Swift `Int8Gemm.reference`. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Fused output stage, per output channel: folded bias, Q31 multiplier, shift (−31…30,
+/// positive = left), then the output zero point and the clamp bounds (within −128…127).
+typedef struct minnow_qgemm_output {
+    const int32_t *bias;
+    const int32_t *multipliers;
+    const int32_t *shifts;
+    int32_t output_zero_point;
+    int32_t lower_bound;
+    int32_t upper_bound;
+} minnow_qgemm_output;
+
+/// Kernel families (`minnow_qgemm_kernel_supported` says which run on this CPU).
+enum {
+    MINNOW_QGEMM_SCALAR = 0,      ///< Portable C, 1x16 tiles.
+    MINNOW_QGEMM_AVX2 = 1,        ///< x86 AVX2, `vpmaddwd` on widened int16, 2x16 tiles.
+    MINNOW_QGEMM_AVX512VNNI = 2,  ///< x86 AVX-512 VNNI, `vpdpbusd`, 6x64 tiles.
+    MINNOW_QGEMM_NEON = 3,        ///< AArch64 NEON `smull`/`sadalp`, 2x16 tiles.
+    MINNOW_QGEMM_NEONDOT = 4,     ///< AArch64 ARMv8.2 dot product (`sdot`), 4x16 tiles.
+    MINNOW_QGEMM_KERNEL_COUNT = 5
+};
+
+/// Whether kernel family `kernel` is compiled in and the running CPU can execute it.
+int minnow_qgemm_kernel_supported(int kernel);
+
+/// The fastest supported kernel family.
+int minnow_qgemm_best_kernel(void);
+
+/// A short name such as "avx512vnni" (NULL for unknown values).
+const char *minnow_qgemm_kernel_name(int kernel);
+
+/// int8 GEMM with fused requantization (single-threaded). Unsupported `kernel` values fall back
+/// to `minnow_qgemm_best_kernel()`. Uses a per-thread scratch buffer for the packed activations
+/// (grown on demand, kept for the thread's lifetime), so concurrent calls on different threads are safe.
+void minnow_qgemm(int kernel, size_t m, size_t n, size_t k,
+                  const int8_t *a, size_t lda,
+                  const int8_t *packed_weights,
+                  const minnow_qgemm_output *output,
+                  int8_t *c, size_t ldc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

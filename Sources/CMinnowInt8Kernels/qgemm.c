@@ -1,0 +1,168 @@
+#include "qgemm_internal.h"
+
+#include <stdlib.h>
+
+/// How one kernel family tiles the problem and which activation form it consumes.
+typedef struct {
+    minnow_qgemm_ukernel ukernel;
+    size_t mr, nr;
+    int unsigned_activations;  ///< 1: rows packed as q ^ 0x80 (x86); 0: raw int8 (ARM).
+} qgemm_config;
+
+static int qgemm_config_for(int kernel, qgemm_config *cfg) {
+    switch (kernel) {
+    case MINNOW_QGEMM_SCALAR:
+        *cfg = (qgemm_config){minnow_qgemm_ukernel_1x16c4__scalar, 1, 16, 1};
+        return 1;
+#if defined(__x86_64__) || defined(__i386__)
+    case MINNOW_QGEMM_AVX2:
+        *cfg = (qgemm_config){minnow_qgemm_ukernel_2x16c4__avx2, 2, 16, 1};
+        return 1;
+    case MINNOW_QGEMM_AVX512VNNI:
+        *cfg = (qgemm_config){minnow_qgemm_ukernel_6x64c4__avx512vnni, 6, 64, 1};
+        return 1;
+#endif
+#if defined(__aarch64__)
+    case MINNOW_QGEMM_NEON:
+        *cfg = (qgemm_config){minnow_qgemm_ukernel_2x16c4__neon, 2, 16, 0};
+        return 1;
+#if defined(MINNOW_HAVE_NEONDOT)
+    case MINNOW_QGEMM_NEONDOT:
+        *cfg = (qgemm_config){minnow_qgemm_ukernel_4x16c4__neondot, 4, 16, 0};
+        return 1;
+#endif
+#endif
+    default:
+        return 0;
+    }
+}
+
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1 << 20)
+#endif
+#endif
+
+int minnow_qgemm_kernel_supported(int kernel) {
+    switch (kernel) {
+    case MINNOW_QGEMM_SCALAR:
+        return 1;
+#if defined(__x86_64__) || defined(__i386__)
+    case MINNOW_QGEMM_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2");
+    case MINNOW_QGEMM_AVX512VNNI:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+#endif
+#if defined(__aarch64__)
+    case MINNOW_QGEMM_NEON:
+        return 1;
+    case MINNOW_QGEMM_NEONDOT:
+#if !defined(MINNOW_HAVE_NEONDOT)
+        return 0;
+#elif defined(__linux__)
+        return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#elif defined(__APPLE__)
+        return 1;  // every Apple arm64 CPU has the dot product extension
+#else
+        return 0;
+#endif
+#endif
+    default:
+        return 0;
+    }
+}
+
+int minnow_qgemm_best_kernel(void) {
+    static int cached = -1;
+    int best = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (best >= 0) return best;
+    static const int order[] = {MINNOW_QGEMM_AVX512VNNI, MINNOW_QGEMM_AVX2, MINNOW_QGEMM_NEONDOT,
+                                MINNOW_QGEMM_NEON, MINNOW_QGEMM_SCALAR};
+    best = MINNOW_QGEMM_SCALAR;
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (minnow_qgemm_kernel_supported(order[i])) { best = order[i]; break; }
+    }
+    __atomic_store_n(&cached, best, __ATOMIC_RELAXED);
+    return best;
+}
+
+const char *minnow_qgemm_kernel_name(int kernel) {
+    switch (kernel) {
+    case MINNOW_QGEMM_SCALAR: return "scalar";
+    case MINNOW_QGEMM_AVX2: return "avx2";
+    case MINNOW_QGEMM_AVX512VNNI: return "avx512vnni";
+    case MINNOW_QGEMM_NEON: return "neon";
+    case MINNOW_QGEMM_NEONDOT: return "neondot";
+    default: return NULL;
+    }
+}
+
+/// Per-thread scratch for packed activation rows (64-byte aligned, grown on demand).
+static _Thread_local uint8_t *scratch_bytes;
+static _Thread_local size_t scratch_capacity;
+
+static uint8_t *qgemm_scratch(size_t bytes) {
+    if (bytes > scratch_capacity) {
+        free(scratch_bytes);
+        size_t rounded = (bytes + 4095) & ~(size_t)4095;
+        scratch_bytes = aligned_alloc(64, rounded);
+        scratch_capacity = scratch_bytes ? rounded : 0;
+    }
+    return scratch_bytes;
+}
+
+/// Copies `rows` rows of A into `dst` (row stride kp = 4·groups), as u8 = q ^ 0x80 or raw,
+/// zero-padding K to kp so the micro-kernels never read past a row.
+static void qgemm_pack_rows(const int8_t *a, size_t lda, size_t rows, size_t k, size_t kp, int flip,
+                            uint8_t *dst) {
+    const uint8_t mask = flip ? 0x80 : 0x00;
+    for (size_t r = 0; r < rows; r++) {
+        const uint8_t *src = (const uint8_t *)(a + r * lda);
+        uint8_t *out = dst + r * kp;
+        for (size_t i = 0; i < k; i++) out[i] = src[i] ^ mask;
+        for (size_t i = k; i < kp; i++) out[i] = 0;
+    }
+}
+
+/// Rows of packed activations kept per block: about 256 KiB (half of a typical L2), so a
+/// block of A stays cached while every 64-channel weight slice streams past it once.
+#define QGEMM_A_BLOCK_BYTES (256 * 1024)
+
+void minnow_qgemm(int kernel, size_t m, size_t n, size_t k,
+                  const int8_t *a, size_t lda,
+                  const int8_t *packed_weights,
+                  const minnow_qgemm_output *output,
+                  int8_t *c, size_t ldc) {
+    if (m == 0 || n == 0) return;
+    qgemm_config cfg;
+    if (!minnow_qgemm_kernel_supported(kernel) || !qgemm_config_for(kernel, &cfg)) {
+        qgemm_config_for(minnow_qgemm_best_kernel(), &cfg);
+    }
+    const size_t kgroups = (k + 3) / 4;
+    const size_t kp = 4 * kgroups;
+    const size_t panel_stride = 64 * kgroups;
+    size_t mc = m;
+    if (kp > 0 && mc * kp > QGEMM_A_BLOCK_BYTES) {
+        mc = QGEMM_A_BLOCK_BYTES / kp / cfg.mr * cfg.mr;
+        if (mc < cfg.mr) mc = cfg.mr;
+    }
+    uint8_t *packed_a = qgemm_scratch(mc * kp + 64);
+    if (packed_a == NULL) abort();
+    for (size_t m0 = 0; m0 < m; m0 += mc) {
+        const size_t mb = (m - m0 < mc) ? m - m0 : mc;
+        qgemm_pack_rows(a + m0 * lda, lda, mb, k, kp, cfg.unsigned_activations, packed_a);
+        for (size_t n0 = 0; n0 < n; n0 += cfg.nr) {
+            const size_t nc = (n - n0 < cfg.nr) ? n - n0 : cfg.nr;
+            const int8_t *w = packed_weights + (n0 / 16) * panel_stride;
+            for (size_t m1 = 0; m1 < mb; m1 += cfg.mr) {
+                const size_t mr = (mb - m1 < cfg.mr) ? mb - m1 : cfg.mr;
+                cfg.ukernel(mr, nc, kgroups, packed_a + m1 * kp, kp, w, panel_stride, output, n0,
+                            c + (m0 + m1) * ldc + n0, ldc);
+            }
+        }
+    }
+}

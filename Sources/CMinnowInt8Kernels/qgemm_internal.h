@@ -1,0 +1,70 @@
+#ifndef MINNOW_QGEMM_INTERNAL_H
+#define MINNOW_QGEMM_INTERNAL_H
+
+#include "CMinnowInt8Kernels.h"
+#include <string.h>
+
+/* Micro-kernel contract (all families).
+ *
+ * Computes an mr × nc tile (mr ≤ MR, nc ≤ NR, NR a multiple of 16) of C from
+ *   a: mr rows of packed activations, `a_stride` bytes apart, each 4·kgroups bytes (K padded
+ *      with zeros); x86 kernels get u8 rows (q ^ 0x80), ARM kernels the raw int8 rows.
+ *   w: the packed weights of the tile's first panel; panel q starts at w + q·panel_stride
+ *      (panel_stride = 64·kgroups) and has lanes = min(16, nc − 16q) channels, so groups are
+ *      4·lanes bytes apart (only the matrix's last panel can be partial).
+ *   output / n0: the output stage; channel j of the tile is channel n0 + j.
+ */
+typedef void (*minnow_qgemm_ukernel)(size_t mr, size_t nc, size_t kgroups,
+                                     const uint8_t *a, size_t a_stride,
+                                     const int8_t *w, size_t panel_stride,
+                                     const minnow_qgemm_output *output, size_t n0,
+                                     int8_t *c, size_t ldc);
+
+void minnow_qgemm_ukernel_1x16c4__scalar(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
+                                         size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+#if defined(__x86_64__) || defined(__i386__)
+void minnow_qgemm_ukernel_2x16c4__avx2(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
+                                       size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+void minnow_qgemm_ukernel_6x64c4__avx512vnni(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
+                                             size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+#endif
+#if defined(__aarch64__)
+// Clang compiles the `sdot` kernel for any baseline (target attribute + HWCAP check); GCC 12's
+// arm_neon.h only allows it when the baseline already has the extension (-march=…+dotprod).
+#if defined(__clang__) || defined(__ARM_FEATURE_DOTPROD)
+#define MINNOW_HAVE_NEONDOT 1
+#endif
+void minnow_qgemm_ukernel_2x16c4__neon(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
+                                       size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+void minnow_qgemm_ukernel_4x16c4__neondot(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
+                                          size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+#endif
+
+/// One accumulator through the output stage, exactly as `Int8Gemm.requantize` (Swift).
+static inline int8_t minnow_qgemm_requantize(int32_t acc, const minnow_qgemm_output *o, size_t channel) {
+    int32_t x = (int32_t)((uint32_t)acc + (uint32_t)o->bias[channel]);
+    int total = 31 - o->shifts[channel];
+    int64_t r = ((int64_t)x * (int64_t)o->multipliers[channel] + ((int64_t)1 << (total - 1))) >> total;
+    if (r > INT32_MAX) r = INT32_MAX;
+    if (r < INT32_MIN) r = INT32_MIN;
+    int32_t s = (int32_t)((uint32_t)(int32_t)r + (uint32_t)o->output_zero_point);
+    if (s > o->upper_bound) s = o->upper_bound;
+    if (s < o->lower_bound) s = o->lower_bound;
+    return (int8_t)s;
+}
+
+/// Requantizes an mr × nc block of int32 accumulators (row stride `acc_stride`) into C.
+static inline void minnow_qgemm_store_block(const int32_t *acc, size_t acc_stride, size_t mr, size_t nc,
+                                            const minnow_qgemm_output *o, size_t n0, int8_t *c, size_t ldc) {
+    for (size_t r = 0; r < mr; r++)
+        for (size_t j = 0; j < nc; j++)
+            c[r * ldc + j] = minnow_qgemm_requantize(acc[r * acc_stride + j], o, n0 + j);
+}
+
+static inline int32_t minnow_load_i32(const void *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+#endif
