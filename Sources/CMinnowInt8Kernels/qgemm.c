@@ -101,7 +101,9 @@ const char *minnow_qgemm_kernel_name(int kernel) {
     }
 }
 
-/// Per-thread scratch for packed activation rows (64-byte aligned, grown on demand).
+/// Fallback scratch for callers that pass none (benchmarks, tests): per thread, 64-byte
+/// aligned, grown on demand. The interpreter always passes arena scratch, so inference never
+/// reaches this allocation.
 static _Thread_local uint8_t *scratch_bytes;
 static _Thread_local size_t scratch_capacity;
 
@@ -132,11 +134,22 @@ static void qgemm_pack_rows(const int8_t *a, size_t lda, size_t rows, size_t k, 
 /// block of A stays cached while every 64-channel weight slice streams past it once.
 #define QGEMM_A_BLOCK_BYTES (256 * 1024)
 
+size_t minnow_qgemm_scratch_bytes(int kernel, size_t m, size_t k) {
+    qgemm_config cfg;
+    if (!minnow_qgemm_kernel_supported(kernel) || !qgemm_config_for(kernel, &cfg)) {
+        qgemm_config_for(minnow_qgemm_best_kernel(), &cfg);
+    }
+    const size_t kp = 4 * ((k + 3) / 4);
+    const size_t rows = m < cfg.mr ? m : cfg.mr;
+    return rows * kp + 64;
+}
+
 void minnow_qgemm(int kernel, size_t m, size_t n, size_t k,
                   const int8_t *a, size_t lda,
                   const int8_t *packed_weights,
                   const minnow_qgemm_output *output,
-                  int8_t *c, size_t ldc) {
+                  int8_t *c, size_t ldc,
+                  void *scratch, size_t scratch_size) {
     if (m == 0 || n == 0) return;
     qgemm_config cfg;
     if (!minnow_qgemm_kernel_supported(kernel) || !qgemm_config_for(kernel, &cfg)) {
@@ -150,8 +163,22 @@ void minnow_qgemm(int kernel, size_t m, size_t n, size_t k,
         mc = QGEMM_A_BLOCK_BYTES / kp / cfg.mr * cfg.mr;
         if (mc < cfg.mr) mc = cfg.mr;
     }
-    uint8_t *packed_a = qgemm_scratch(mc * kp + 64);
-    if (packed_a == NULL) abort();
+    uint8_t *packed_a;
+    const size_t minimum = (m < cfg.mr ? m : cfg.mr) * kp + 64;
+    if (scratch != NULL && scratch_size >= minimum) {
+        // Block A to what the caller's scratch holds (64-byte aligned start, whole tiles).
+        uint8_t *base = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+        size_t usable = scratch_size - (size_t)(base - (uint8_t *)scratch);
+        if (kp > 0 && mc * kp > usable) {
+            size_t rows = usable / kp;
+            mc = rows >= cfg.mr ? rows / cfg.mr * cfg.mr : rows;
+            if (mc == 0) mc = 1;
+        }
+        packed_a = base;
+    } else {
+        packed_a = qgemm_scratch(mc * kp + 64);
+        if (packed_a == NULL) abort();
+    }
     for (size_t m0 = 0; m0 < m; m0 += mc) {
         const size_t mb = (m - m0 < mc) ? m - m0 : mc;
         qgemm_pack_rows(a + m0 * lda, lda, mb, k, kp, cfg.unsigned_activations, packed_a);

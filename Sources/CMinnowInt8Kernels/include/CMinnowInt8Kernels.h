@@ -46,14 +46,21 @@ int minnow_qgemm_best_kernel(void);
 /// A short name such as "avx512vnni" (NULL for unknown values).
 const char *minnow_qgemm_kernel_name(int kernel);
 
+/// Smallest scratch `minnow_qgemm` accepts for an m × k activation matrix: one tile of packed
+/// rows plus alignment slack. More scratch lets it block A in bigger pieces.
+size_t minnow_qgemm_scratch_bytes(int kernel, size_t m, size_t k);
+
 /// int8 GEMM with fused requantization (single-threaded). Unsupported `kernel` values fall back
-/// to `minnow_qgemm_best_kernel()`. Uses a per-thread scratch buffer for the packed activations
-/// (grown on demand, kept for the thread's lifetime), so concurrent calls on different threads are safe.
+/// to `minnow_qgemm_best_kernel()`. Packed activations go to `scratch` (at least
+/// `minnow_qgemm_scratch_bytes` bytes; the interpreter passes arena memory, so inference allocates
+/// nothing). With `scratch == NULL` a per-thread buffer is allocated on first use (benchmarks,
+/// tests); concurrent calls on different threads are safe either way.
 void minnow_qgemm(int kernel, size_t m, size_t n, size_t k,
                   const int8_t *a, size_t lda,
                   const int8_t *packed_weights,
                   const minnow_qgemm_output *output,
-                  int8_t *c, size_t ldc);
+                  int8_t *c, size_t ldc,
+                  void *scratch, size_t scratch_size);
 
 #ifdef __cplusplus
 }

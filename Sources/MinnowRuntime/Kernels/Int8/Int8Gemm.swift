@@ -34,17 +34,22 @@ public struct Int8OutputStage {
 public enum Int8Gemm {
     /// The dispatching entry point the int8 ops call: the fastest C micro-kernel for this CPU on
     /// hosts (`CMinnowInt8Kernels`), the portable Swift kernel in Embedded builds.
+    ///
+    /// `scratch` receives packed activations: at least `scratchByteCount(m:k:)` bytes of arena
+    /// memory, so inference allocates nothing. Without it (tests, benchmarks) the C kernels
+    /// allocate a per-thread buffer once.
     @inline(__always)
     public static func run(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Int8>, lda: Int,
         packedWeights: UnsafePointer<Int8>,
         output: Int8OutputStage,
-        c: UnsafeMutablePointer<Int8>, ldc: Int
+        c: UnsafeMutablePointer<Int8>, ldc: Int,
+        scratch: UnsafeMutableRawPointer? = nil, scratchBytes: Int = 0
     ) {
         #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
         run(kernel: .best, m: m, n: n, k: k, a: a, lda: lda, packedWeights: packedWeights,
-            output: output, c: c, ldc: ldc)
+            output: output, c: c, ldc: ldc, scratch: scratch, scratchBytes: scratchBytes)
         #else
         portable(m: m, n: n, k: k, a: a, lda: lda, packedWeights: packedWeights, output: output, c: c, ldc: ldc)
         #endif
@@ -59,15 +64,26 @@ public enum Int8Gemm {
         a: UnsafePointer<Int8>, lda: Int,
         packedWeights: UnsafePointer<Int8>,
         output: Int8OutputStage,
-        c: UnsafeMutablePointer<Int8>, ldc: Int
+        c: UnsafeMutablePointer<Int8>, ldc: Int,
+        scratch: UnsafeMutableRawPointer? = nil, scratchBytes: Int = 0
     ) {
         var stage = minnow_qgemm_output(
             bias: output.bias, multipliers: output.multipliers, shifts: output.shifts,
             output_zero_point: output.outputZeroPoint,
             lower_bound: output.lowerBound, upper_bound: output.upperBound)
-        minnow_qgemm(kernel.rawValue, m, n, k, a, lda, packedWeights, &stage, c, ldc)
+        minnow_qgemm(kernel.rawValue, m, n, k, a, lda, packedWeights, &stage, c, ldc, scratch, scratchBytes)
     }
     #endif
+
+    /// Arena bytes `run` needs as scratch for an `m × k` activation matrix (0 where the portable
+    /// Swift kernel runs: it reads activations in place).
+    public static func scratchByteCount(m: Int, k: Int) -> Int {
+        #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+        return minnow_qgemm_scratch_bytes(Int8GemmKernel.best.rawValue, m, k)
+        #else
+        return 0
+        #endif
+    }
 
     /// Portable Swift kernel (the one Embedded builds use, e.g. on Cortex-M): plain int32
     /// loops over the packed layout, two channels per pass so each activation load feeds two
