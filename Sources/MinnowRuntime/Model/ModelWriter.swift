@@ -1,11 +1,13 @@
 // Serializes a `ModelBuilder` graph to the Minnow model file format (see `ModelFormat`).
 
 extension ModelBuilder {
-    /// The model as a Minnow model file (format version 1), ready for `Model(bytes:)`.
+    /// The model as a Minnow model file, ready for `Model(bytes:)`: format version 2 when the
+    /// graph needs it (`needsVersion2`), else version 1.
     ///
     /// Writes exactly what was built; it does not validate the graph (load the bytes with
     /// `Model(bytes:)` for that). Traps if a tensor has rank above 6 or the file exceeds 4 GiB.
     public func serializedBytes() -> [UInt8] {
+        if needsVersion2 { return serializedBytesVersion2() }
         var operandCount = 0
         for op in operators { operandCount += op.inputs.count + op.outputs.count }
         var names: [UInt8] = []
