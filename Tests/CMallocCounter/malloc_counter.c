@@ -1,6 +1,9 @@
 // Interposes the C allocation functions to count calls made while counting is on (test only).
 #include "CMallocCounter.h"
 
+#include <stddef.h>
+#include <errno.h>
+
 #if defined(__linux__) && defined(__GLIBC__)
 #include <stddef.h>
 #include <errno.h>

@@ -8,17 +8,18 @@
 ///
 /// Aliases share memory instead of getting their own: a `reshape` output is its input (no copy,
 /// unless the input is a constant), and an element-wise operator (`relu`, `relu6`, `logistic`,
-/// `tanh`, `add`) writes in place over an input of the same byte size that dies at that operator
-/// (never over a model input or output, and not when all tensors are preserved). An alias
-/// group's lifetime is the union of its members'.
+/// `tanh`, `add`) or a pooling operator without leading padding writes in place over an input
+/// that dies at that operator (never over a model input or output, and not when all tensors are
+/// preserved). A group (root and aliases) shares one offset; each member keeps its own size and
+/// lifetime, so memory above a shrunken member (a pooling output) is free for other buffers.
 ///
 /// Buffers are placed largest first; each goes into the smallest gap (lowest offset on ties)
 /// between buffers already placed whose lifetimes overlap its own, or on top of them. Sizes and
 /// offsets are multiples of 16 bytes.
 ///
 /// Persistent state: one Int32 offset per buffer (−2 when the buffer has no arena memory),
-/// at the start of the arena. Planning also needs four Int32 columns per buffer (first use,
-/// last use, alias root, work list), which live in the data area while planning and are
+/// at the start of the arena. Planning also needs five Int32 columns per buffer (first use,
+/// last use, alias root, two work lists), which live in the data area while planning and are
 /// overwritten by tensor data afterwards. The work is O(buffers² + buffers·k²) for at most k
 /// simultaneously live buffers.
 enum MemoryPlanner {
@@ -26,7 +27,7 @@ enum MemoryPlanner {
     static let unused: Int32 = -2
     static let unplaced: Int32 = -1
     /// Int32 columns of the planning work area.
-    static let workColumns = 4
+    static let workColumns = 5
 
     @inline(__always) static func alignUp(_ n: Int) -> Int { (n &+ alignment &- 1) / alignment &* alignment }
 
@@ -81,6 +82,20 @@ enum MemoryPlanner {
         return alignUp(scratchBytes(model, op: b &- model.tensorCount))
     }
 
+    /// True when pooling operator `op` may write its output over its input: with no leading
+    /// padding, output pixel p is written only after every window that reads input pixel p has
+    /// been read (outputs and windows advance in the same row-major order).
+    static func isInPlacePool(_ model: Model, op: Int) -> Bool {
+        let code = model.operatorCode(op)
+        guard code == .maxPool2D || code == .averagePool2D else { return false }
+        let o = model.operatorOptions(op)
+        if o.padding == .valid { return true }
+        let x = model.tensorShape(model.operatorInputs(op)[0])
+        let rows = AxisGeometry(input: x[1], kernel: Int(o.kernelHeight), stride: Int(o.strideHeight), padding: o.padding)
+        let cols = AxisGeometry(input: x[2], kernel: Int(o.kernelWidth), stride: Int(o.strideWidth), padding: o.padding)
+        return rows?.padBefore == 0 && cols?.padBefore == 0
+    }
+
     /// True when `code` may write its output over an input of the same size.
     static func isElementwise(_ code: OperatorCode) -> Bool {
         switch code {
@@ -100,6 +115,7 @@ enum MemoryPlanner {
         @inline(__always) func last(_ b: Int) -> UnsafeMutablePointer<Int32> { work + (count &+ b) }
         @inline(__always) func root(_ b: Int) -> UnsafeMutablePointer<Int32> { work + (2 &* count &+ b) }
         @inline(__always) func list(_ k: Int) -> UnsafeMutablePointer<Int32> { work + (3 &* count &+ k) }
+        @inline(__always) func members(_ k: Int) -> UnsafeMutablePointer<Int32> { work + (4 &* count &+ k) }
 
         // Raw lifetimes.
         for b in 0..<count {
@@ -127,11 +143,18 @@ enum MemoryPlanner {
         for t in model.inputs { use(t, at: 0) }
         for t in model.outputs { use(t, at: lastOp) }
 
-        // Aliases, in execution order; a group's lifetime is merged into its root.
+        // Aliases, in execution order. A group (a root and the tensors aliased to it) shares one
+        // offset; each member keeps its own size and lifetime for the overlap checks.
         func isEdge(_ r: Int) -> Bool {
             for t in model.inputs where Int(root(t).pointee) == r { return true }
             for t in model.outputs where Int(root(t).pointee) == r { return true }
             return false
+        }
+        /// Last use over the group of root `r` (members so far).
+        func groupLast(_ r: Int) -> Int32 {
+            var l: Int32 = -1
+            for t in 0..<model.tensorCount where Int(root(t).pointee) == r { l = max(l, last(t).pointee) }
+            return l
         }
         for op in 0..<model.operatorCount {
             let code = model.operatorCode(op)
@@ -140,35 +163,33 @@ enum MemoryPlanner {
             var target = -1
             if code == .reshape {
                 if !model.isConstant(ins[0]) { target = Int(root(ins[0]).pointee) }
-            } else if isElementwise(code) && !preservingAllTensors {
+            } else if !preservingAllTensors && !isEdge(y) && (isElementwise(code) || isInPlacePool(model, op: op)) {
                 for x in ins where !model.isConstant(x) {
                     let r = Int(root(x).pointee)
-                    if Int(last(r).pointee) == op && !isEdge(r) && !isEdge(y)
-                        && model.tensorByteCount(x) == model.tensorByteCount(y) {
+                    if groupLast(r) == Int32(truncatingIfNeeded: op) && !isEdge(r)
+                        && model.tensorByteCount(y) <= model.tensorByteCount(x) {
                         target = r
                         break
                     }
                 }
             }
-            guard target >= 0 else { continue }
-            root(y).pointee = Int32(truncatingIfNeeded: target)
-            first(target).pointee = min(first(target).pointee, first(y).pointee)
-            last(target).pointee = max(last(target).pointee, last(y).pointee)
+            if target >= 0 { root(y).pointee = Int32(truncatingIfNeeded: target) }
         }
 
-        for b in 0..<count where last(b).pointee >= 0 && Int(root(b).pointee) == b && size(model, buffer: b) > 0 {
+        for b in 0..<count where last(b).pointee >= 0 && size(model, buffer: b) > 0 {
             offsets[b] = unplaced
             if preservingAllTensors && b < model.tensorCount {
                 first(b).pointee = 0
                 last(b).pointee = Int32(truncatingIfNeeded: lastOp)
             }
         }
+        @inline(__always) func rootOf(_ b: Int) -> Int { b < model.tensorCount ? Int(root(b).pointee) : b }
 
-        // Greedy placement, largest first (ties: earlier first use, then lower index).
+        // Greedy placement of groups, largest root first (ties: earlier first use, then lower index).
         var top = 0
         while true {
             var next = -1, nextSize = 0
-            for b in 0..<count where offsets[b] == unplaced {
+            for b in 0..<count where offsets[b] == unplaced && rootOf(b) == b {
                 let s = size(model, buffer: b)
                 if next < 0 || s > nextSize || (s == nextSize && first(b).pointee < first(next).pointee) {
                     next = b
@@ -176,7 +197,16 @@ enum MemoryPlanner {
                 }
             }
             if next < 0 { break }
-            let f = first(next).pointee, l = last(next).pointee
+            // Members of the group (the root included) and the union of their lifetimes.
+            var memberCount = 0
+            var f = first(next).pointee, l = last(next).pointee
+            for b in 0..<count where offsets[b] == unplaced && rootOf(b) == next {
+                members(memberCount).pointee = Int32(truncatingIfNeeded: b)
+                memberCount &+= 1
+                f = min(f, first(b).pointee)
+                l = max(l, last(b).pointee)
+            }
+            // Placed buffers alive during the group's span.
             var overlapping = 0
             for p in 0..<count where offsets[p] >= 0 && first(p).pointee <= l && f <= last(p).pointee {
                 list(overlapping).pointee = Int32(truncatingIfNeeded: p)
@@ -189,23 +219,27 @@ enum MemoryPlanner {
                 let candidate = k < 0 ? 0 : Int(offsets[Int(list(k).pointee)]) &+ size(model, buffer: Int(list(k).pointee))
                 var fits = true
                 var gap = Int.max
-                for j in 0..<overlapping {
-                    let p = Int(list(j).pointee)
-                    let start = Int(offsets[p]), end = start &+ size(model, buffer: p)
-                    if candidate < end && start < candidate &+ nextSize { fits = false; break }
-                    if start >= candidate { gap = min(gap, start &- candidate) }
+                check: for m in 0..<memberCount {
+                    let b = Int(members(m).pointee)
+                    let memberSize = size(model, buffer: b)
+                    for j in 0..<overlapping {
+                        let p = Int(list(j).pointee)
+                        guard first(p).pointee <= last(b).pointee && first(b).pointee <= last(p).pointee else { continue }
+                        let start = Int(offsets[p]), end = start &+ size(model, buffer: p)
+                        if candidate < end && start < candidate &+ memberSize { fits = false; break check }
+                        if start >= candidate { gap = min(gap, start &- candidate) }
+                    }
                 }
                 if fits && (gap < bestGap || (gap == bestGap && (best < 0 || candidate < best))) {
                     best = candidate
                     bestGap = gap
                 }
             }
-            offsets[next] = Int32(truncatingIfNeeded: best)
-            top = max(top, best &+ nextSize)
-        }
-        // Aliases take their root's offset.
-        for t in 0..<model.tensorCount where Int(root(t).pointee) != t {
-            offsets[t] = offsets[Int(root(t).pointee)]
+            for m in 0..<memberCount {
+                let b = Int(members(m).pointee)
+                offsets[b] = Int32(truncatingIfNeeded: best)
+                top = max(top, best &+ size(model, buffer: b))
+            }
         }
         return top
     }
