@@ -133,6 +133,11 @@ final class Int8ModelTests: XCTestCase {
 
     func testInitAndInvokeAllocateNothing() throws {
         try XCTSkipUnless(minnow_malloc_counting_available() == 1, "malloc interposition needs glibc")
+        #if DEBUG
+        // -Onone keeps some closure contexts and generic metadata on the heap; the guarantee is
+        // for optimized builds (CI runs `swift test -c release`).
+        throw XCTSkip("zero-allocation check runs in release builds")
+        #endif
         // Sanity: the counter sees allocations.
         minnow_malloc_counting_begin()
         let probe = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
