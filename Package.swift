@@ -86,9 +86,11 @@ let package = Package(
             dependencies: ["MinnowRuntime"],
             swiftSettings: fastRelease
         ),
+        // Test only: counts heap allocations (interposes malloc) for the zero-allocation tests.
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .testTarget(
             name: "MinnowRuntimeTests",
-            dependencies: ["MinnowRuntime"],
+            dependencies: ["MinnowRuntime", "CMallocCounter"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

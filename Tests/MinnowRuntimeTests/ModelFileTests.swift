@@ -311,7 +311,7 @@ final class ModelFileTests: XCTestCase {
         q.addOperator(.quantize, inputs: [qx], outputs: [qy])
         q.inputs = [qx]
         q.outputs = [qy]
-        XCTAssertEqual(loadError(q), .unsupportedOperator(op: 0, code: .quantize))
+        XCTAssertEqual(loadError(q), .badQuantization(tensor: qy, detail: .missing))
     }
 
     func testHeaderErrorsNameTheProblem() throws {
@@ -324,7 +324,7 @@ final class ModelFileTests: XCTestCase {
             do { _ = try Model(bytes: file.bytes); return nil } catch { return error }
         }
         XCTAssertEqual(error { $0[0] = UInt8(ascii: "X") }, .badMagic)
-        XCTAssertEqual(error { $0[4] = 2 }, .unsupportedVersion(found: 2))
+        XCTAssertEqual(error { $0[4] = 3 }, .unsupportedVersion(found: 3))
         XCTAssertEqual(error { $0[6] = 1 }, .unsupportedFlags(found: 1))
         let stored = referenceCRC32(Array(bytes[16...]))
         let last = bytes.count - 1

@@ -1,67 +1,88 @@
-/// Runs a validated float `Model` inside one caller-provided arena, without heap allocation.
+/// Runs a validated `Model` (float or int8) inside one caller-provided arena, without heap
+/// allocation: neither `init(model:arena:)` nor `invoke()` allocates.
 ///
-/// The arena holds, from its first 16-byte boundary: the plan (four Ints per tensor and per
-/// operator: offset, first use, last use, work column) and then the tensor data laid out by
-/// `MemoryPlanner`.
+/// The arena holds, from its first 16-byte boundary: one Int32 arena offset per tensor and per
+/// operator (scratch), then the tensor data laid out by `MemoryPlanner`. Planning runs inside
+/// the arena too (its work columns use the data area before the data exists).
 /// The interpreter is a value over borrowed memory: the model bytes and the arena must outlive
 /// it, and copies share the same arena (do not invoke two copies concurrently).
+///
+/// Recurrent state (int8 LSTM/GRU): by default it starts at zero on every `invoke()`. With
+/// `streaming`, it carries over from one `invoke()` to the next (one time step chunk after
+/// another) until `resetState()`; the float LSTM/GRU kernels always start from zero.
 public struct Interpreter: @unchecked Sendable {
     /// The model being executed.
     public let model: Model
-    let slots: UnsafeMutablePointer<Int>
+    let offsets: UnsafeMutablePointer<Int32>
     let data: UnsafeMutableRawPointer
     /// Bytes of the arena the interpreter uses, counted from the arena's first byte.
     public let usedArenaBytes: Int
+    /// Whether recurrent state persists between invocations.
+    public let streaming: Bool
 
     /// Exact arena bytes `init(model:arena:)` needs for `model` when the arena starts on a
-    /// 16-byte boundary (add up to 15 bytes otherwise): bookkeeping plus planned tensor data.
+    /// 16-byte boundary (add up to 15 bytes otherwise): offset table plus planned tensor data
+    /// (or the planning work area, if that is larger).
     ///
     /// With `preservingAllTensors`, no activation memory is reused, so every intermediate
     /// tensor can be inspected after `invoke()` (per-layer debugging), at the cost of memory.
-    /// The plan is computed in temporary storage (stack when the standard library allows).
-    public static func requiredArenaBytes(for model: Model, preservingAllTensors: Bool = false) -> Int {
-        let slotCount = MemoryPlanner.bufferCount(model) * MemoryPlanner.slotsPerBuffer
-        let dataBytes = withUnsafeTemporaryAllocation(of: Int.self, capacity: max(slotCount, 1)) { slots in
-            MemoryPlanner.plan(model, preservingAllTensors: preservingAllTensors, slots: slots.baseAddress!)
+    /// This host-side sizing query plans in temporary stack memory; on a device, size the arena
+    /// with the host figure and call `init(model:arena:)`, which plans inside the arena.
+    public static func requiredArenaBytes(for model: Model, preservingAllTensors: Bool = false,
+                                          streaming: Bool = false) -> Int {
+        let count = MemoryPlanner.bufferCount(model)
+        let dataBytes = withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(count * (1 + MemoryPlanner.workColumns), 1)) { slots in
+            MemoryPlanner.plan(model, preservingAllTensors: preservingAllTensors, streaming: streaming,
+                               offsets: slots.baseAddress!, work: slots.baseAddress! + count)
         }
-        return MemoryPlanner.bookkeepingBytes(model) + dataBytes
+        return MemoryPlanner.bookkeepingBytes(model) + max(dataBytes, MemoryPlanner.workBytes(model))
     }
 
     /// Plans `model` into `arena`; throws `.arenaTooSmall` with the exact figure when it does
-    /// not fit. Activation memory is zeroed.
+    /// not fit. Activation memory (and recurrent state) is zeroed.
     public init(model: Model, arena: UnsafeMutableRawBufferPointer,
-                preservingAllTensors: Bool = false) throws(RuntimeError) {
+                preservingAllTensors: Bool = false, streaming: Bool = false) throws(RuntimeError) {
         let address = arena.baseAddress.map { UInt(bitPattern: $0) } ?? 0
         let padding = Int((UInt(MemoryPlanner.alignment) &- address % UInt(MemoryPlanner.alignment)) % UInt(MemoryPlanner.alignment))
         let bookkeeping = MemoryPlanner.bookkeepingBytes(model)
-        guard let start = arena.baseAddress, padding + bookkeeping <= arena.count else {
-            let required = padding + Interpreter.requiredArenaBytes(for: model, preservingAllTensors: preservingAllTensors)
+        let work = MemoryPlanner.workBytes(model)
+        guard let start = arena.baseAddress, padding + bookkeeping + work <= arena.count else {
+            let required = padding + Interpreter.requiredArenaBytes(
+                for: model, preservingAllTensors: preservingAllTensors, streaming: streaming)
             throw .arenaTooSmall(required: required, provided: arena.count)
         }
-        let slots = (start + padding).bindMemory(
-            to: Int.self, capacity: MemoryPlanner.bufferCount(model) * MemoryPlanner.slotsPerBuffer)
-        let dataBytes = MemoryPlanner.plan(model, preservingAllTensors: preservingAllTensors, slots: slots)
-        let required = padding + bookkeeping + dataBytes
+        let count = MemoryPlanner.bufferCount(model)
+        let offsets = (start + padding).bindMemory(to: Int32.self, capacity: count)
+        let data = start + padding + bookkeeping
+        let workColumns = data.bindMemory(to: Int32.self, capacity: count * MemoryPlanner.workColumns)
+        let dataBytes = MemoryPlanner.plan(model, preservingAllTensors: preservingAllTensors, streaming: streaming,
+                                           offsets: offsets, work: workColumns)
+        let required = padding + bookkeeping + max(dataBytes, work)
         guard required <= arena.count else { throw .arenaTooSmall(required: required, provided: arena.count) }
         self.model = model
-        self.slots = slots
-        self.data = start + padding + bookkeeping
+        self.offsets = offsets
+        self.data = data
         self.usedArenaBytes = required
-        data.initializeMemory(as: UInt8.self, repeating: 0, count: dataBytes)
+        self.streaming = streaming
+        data.initializeMemory(as: UInt8.self, repeating: 0, count: max(dataBytes, work))
     }
 
     // MARK: Tensor access
 
     /// Byte offset of tensor or scratch buffer `b` in the data area, or a negative value when it
     /// has no arena memory.
-    @inline(__always) func arenaOffset(_ b: Int) -> Int { slots[b &* MemoryPlanner.slotsPerBuffer] }
+    @inline(__always) func arenaOffset(_ b: Int) -> Int { Int(offsets[b]) }
+
+    /// Raw pointer to tensor `t`: into the arena for activations, into the model for constants.
+    @inline(__always) func pointer(_ t: Int) -> UnsafeMutableRawPointer {
+        let offset = arenaOffset(t)
+        if offset >= 0 { return data + offset }
+        return UnsafeMutableRawPointer(mutating: model.constantData(t).unsafelyUnwrapped.baseAddress.unsafelyUnwrapped)
+    }
 
     /// Float pointer to tensor `t`: into the arena for activations, into the model for constants.
     @inline(__always) func floats(_ t: Int) -> UnsafeMutablePointer<Float> {
-        let offset = arenaOffset(t)
-        if offset >= 0 { return (data + offset).assumingMemoryBound(to: Float.self) }
-        let constant = model.constantData(t).unsafelyUnwrapped.baseAddress.unsafelyUnwrapped
-        return UnsafeMutablePointer(mutating: constant.assumingMemoryBound(to: Float.self))
+        pointer(t).assumingMemoryBound(to: Float.self)
     }
 
     /// Model input `index` as floats, to fill before `invoke()`.
@@ -96,10 +117,28 @@ public struct Interpreter: @unchecked Sendable {
 
     // MARK: Execution
 
-    /// Runs every operator in order. Recurrent state starts at zero on each call.
+    /// Runs every operator in order. Recurrent state starts at zero on each call unless the
+    /// interpreter is `streaming`.
     public func invoke() throws(RuntimeError) {
         for op in 0..<model.operatorCount {
-            try run(op)
+            if model.tensorType(model.operatorInputs(op)[0]) == .int8 || model.operatorCode(op) == .quantize {
+                runInt8(op)
+            } else {
+                try run(op)
+            }
+        }
+    }
+
+    /// Zeroes the recurrent state of every int8 LSTM/GRU (for `streaming` interpreters: starts a
+    /// new sequence).
+    public func resetState() {
+        for op in 0..<model.operatorCount {
+            let code = model.operatorCode(op)
+            guard code == .lstm || code == .gru else { continue }
+            let offset = arenaOffset(model.tensorCount &+ op)
+            if offset >= 0 {
+                (data + offset).initializeMemory(as: UInt8.self, repeating: 0, count: MemoryPlanner.scratchBytes(model, op: op))
+            }
         }
     }
 
@@ -152,7 +191,7 @@ public struct Interpreter: @unchecked Sendable {
         case .add:
             addFloat(x, floats(ins[1]), output: y, count: count)
         case .reshape:
-            reshapeFloat(x, output: y, count: count)
+            if UnsafeMutablePointer(mutating: x) != y { reshapeFloat(x, output: y, count: count) }
         case .softmax:
             softmaxFloat(x, output: y, rows: count / xShape.last, depth: xShape.last)
         case .logistic:

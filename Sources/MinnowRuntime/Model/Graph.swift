@@ -41,7 +41,35 @@ public enum ElementType: UInt8, Sendable {
 ///   inputBias [3H], recurrentBias [3H]]`, gate order z (update), r (reset), n (candidate),
 ///   "reset after" form as in Keras: `n = tanh(Wx_n·x + bx_n + r ⊙ (Wh_n·h + bh_n))`,
 ///   `h' = z ⊙ h + (1 − z) ⊙ n`.
-/// - `quantize`, `dequantize`: reserved for the int8 runtime.
+/// - `quantize`, `dequantize`: int8 only (below).
+///
+/// ## Int8 operators (dispatched by the first input's element type)
+/// Activations are int8 with per-tensor quantization (`Model.quantization`); requantization,
+/// "n16k4" packing and bias folding follow `Int8Conventions`. A requantization constant
+/// `rq` is int32 `[2, n]`: row 0 the Q31 multipliers (≥ 0), row 1 the shifts (−31…30), one
+/// per output channel — int32 shifts so the kernels read both rows in place from flash.
+/// Fused activations clamp to TFLite's quantized activation range.
+/// - `fullyConnected`: `[x int8, weights int8 n16k4 [out, in], foldedBias int32 [out], rq [2, out]]`
+///   → int8 `[1, out]`; one `Int8Gemm.run` with `m = 1`.
+/// - `conv2D`: `[x [1,H,W,C], weights int8 n16k4 [O, kH, kW, C] (K = kH·kW·C in (ky, kx, c)
+///   order), foldedBias int32 [O], rq [2, O]]`; im2col in arena scratch a block of output pixels
+///   at a time (≤ one output row, ≤ 2 KiB), padding with the input zero point; a 1×1 stride-1
+///   conv reads the input directly.
+/// - `depthwiseConv2D`: `[x, weights int8 dense [1, kH, kW, C], foldedBias int32 [C], rq [2, C]]`,
+///   direct loops; bias folded as for the GEMM ops (`Σ_k w` over the taps, padding = zero point).
+/// - `maxPool2D`, `averagePool2D`, `globalAveragePool`: `[x]`, output quantization equal to the
+///   input's; average = `Σ q / cells` rounded half away from zero.
+/// - `add`: `[a, b]`, any per-tensor parameters; TFLite's scheme (20-bit left shift, input
+///   multipliers below one, output multiplier) with multipliers derived from the tensor scales.
+/// - `reshape`: `[x]`, same quantization; the output aliases the input (no copy).
+/// - `relu`, `relu6`: `[x]`, same quantization; clamp to the activation range.
+/// - `logistic`, `tanh`: `[x, table int8 [256]]`, `y = table[q + 128]`; outputs fixed at scale
+///   1/256, zero point −128 (logistic) and 1/128, 0 (tanh).
+/// - `softmax`: `[x, table int32 [256]]` with `table[d] = round(2^16·exp(−s_in·d))`; output fixed
+///   at 1/256, −128 (see `softmaxInt8`).
+/// - `quantize`: `[x float32]` → int8 (round half away from zero, clamp); `dequantize`:
+///   `[x int8]` → float32.
+/// - `lstm`, `gru`: int8 input and output; operands and state are `Int8Recurrent`'s contract.
 public enum OperatorCode: UInt16, Sendable {
     case fullyConnected = 1
     case conv2D = 2

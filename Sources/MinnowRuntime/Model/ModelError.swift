@@ -25,7 +25,7 @@ public enum ModelError: Error, Equatable, Sendable {
     case badShape(tensor: Int)
     /// A constant's byte length does not equal element count × element size.
     case constantSize(tensor: Int, expected: Int, found: Int)
-    /// A constant's data does not start at a 16-byte aligned file offset.
+    /// A constant's data does not start at a 16-byte (format 1) or 4-byte (format 2) aligned file offset.
     case misalignedConstant(tensor: Int)
     /// An operator code the format does not define.
     case badOperatorCode(op: Int, found: Int)
@@ -49,6 +49,28 @@ public enum ModelError: Error, Equatable, Sendable {
     case badModelInput(position: Int, found: Int)
     /// A model output names a tensor that does not exist, is a constant, or is never written.
     case badModelOutput(position: Int, found: Int)
+    /// A tensor's quantization parameters are malformed or missing where an operator needs them.
+    case badQuantization(tensor: Int, detail: QuantizationCheck)
+    /// A requantization constant holds a multiplier or shift out of range (`index` is the channel).
+    case badRequantization(op: Int, index: Int)
+}
+
+/// Which quantization rule failed, for `ModelError.badQuantization`.
+public enum QuantizationCheck: UInt8, Sendable {
+    /// A scale is zero, negative, infinite or NaN.
+    case scale
+    /// A zero point does not fit the element type.
+    case zeroPoint
+    /// Per-channel parameters do not have one entry per channel along the axis.
+    case channelCount
+    /// The element type cannot be quantized (float32).
+    case elementType
+    /// The operator needs quantization parameters the tensor lacks, or per-tensor ones.
+    case missing
+    /// The operator needs the same parameters on input and output (pooling, reshape, …).
+    case mismatch
+    /// The operator's output has fixed parameters (softmax, logistic, tanh) and these differ.
+    case fixedRange
 }
 
 /// Sections of the model file, for `ModelError.sectionOutOfRange`.
@@ -58,7 +80,7 @@ public enum ModelSection: UInt8, Sendable {
 
 /// Fields of a tensor record, for `ModelError.tensorOutOfRange`.
 public enum TensorField: UInt8, Sendable {
-    case flags, name, data, reserved
+    case flags, name, data, reserved, layout, quantization
 }
 
 /// Fields of an operator's options record, for `ModelError.badOptions`.
@@ -107,7 +129,7 @@ extension ModelError: CustomStringConvertible {
         case .badMagic:
             return "not a Minnow model: magic bytes are not \"MNOW\""
         case let .unsupportedVersion(found):
-            return "unsupported model format version \(found) (this runtime reads version \(ModelFormat.version))"
+            return "unsupported model format version \(found) (this runtime reads versions 1 and 2)"
         case let .unsupportedFlags(found):
             return "unsupported header flags 0x\(String(found, radix: 16))"
         case let .misalignedBuffer(address):
@@ -125,7 +147,7 @@ extension ModelError: CustomStringConvertible {
         case let .constantSize(tensor, expected, found):
             return "tensor \(tensor): constant data is \(found) bytes, shape and type need \(expected)"
         case let .misalignedConstant(tensor):
-            return "tensor \(tensor): constant data is not 16-byte aligned in the file"
+            return "tensor \(tensor): constant data is not aligned in the file (16 bytes in format 1, 4 in format 2)"
         case let .badOperatorCode(op, found):
             return "operator \(op): unknown operator code \(found)"
         case let .unsupportedOperator(op, code):
@@ -148,6 +170,10 @@ extension ModelError: CustomStringConvertible {
             return "model input \(position): tensor \(found) is out of range, constant or repeated"
         case let .badModelOutput(position, found):
             return "model output \(position): tensor \(found) is out of range, constant or never written"
+        case let .badQuantization(tensor, detail):
+            return "tensor \(tensor): bad quantization parameters: \(detail)"
+        case let .badRequantization(op, index):
+            return "operator \(op): requantization multiplier or shift of channel \(index) out of range"
         }
     }
 }

@@ -1,4 +1,6 @@
-/// The Minnow model file, format version 1.
+/// The Minnow model file, format versions 1 (float) and 2 (compact, quantized).
+///
+/// ## Version 1
 ///
 /// A flat, little-endian byte layout that a microcontroller can execute straight from flash:
 /// nothing is decoded into heap objects, and every constant starts on a 16-byte boundary
@@ -44,11 +46,56 @@
 /// string table:   UTF-8 tensor names, not terminated
 /// constant data:  16-byte aligned section; each constant 16-byte aligned, zero padding between
 /// ```
+///
+/// ## Version 2
+/// Written when a model needs it: a quantized tensor, a packed weight layout, or names left
+/// out (`ModelBuilder.includesNames`). Same 16-byte header (version 2, flags 0, length, CRC-32 of
+/// bytes [16, length)); then a 32-byte directory and sections at offsets computed from the counts,
+/// in this order, so the file carries no offset table beyond the constant section's. All tensor
+/// and operand indices are u16 (at most 65,535 tensors and operands).
+///
+/// ```text
+/// ── directory (32 bytes at offset 16) ──
+/// 16 u16 tensor count     18 u16 operator count    20 u16 operand count
+/// 22 u16 input count      24 u16 output count      26 u16 name count (0 or tensor count)
+/// 28 u32 dimension count  32 u32 quantization section length (bytes, multiple of 4)
+/// 36 u32 string bytes     40 u32 constant section offset   44 u32 constant section length
+/// ── sections, starting at 48 ──
+/// tensor table:   count × 16-byte records
+///     +0 u8 element type   +1 u8 rank (0…6)
+///     +2 u8 flags: bit 0 constant, bit 1 quantized; other bits 0
+///     +3 u8 layout: 0 dense row-major; 1 "n16k4" packed int8 weights (`WeightPacking`), logical
+///        [n, k] = [dim 0, product of the other dims], byte length `packedByteCount(n, k)`
+///     +4 u16 first dimension: index into the dimension pool   +6 u16 reserved (0)
+///     +8 u32 quantization record: byte offset inside the quantization section (0 when not quantized)
+///     +12 u32 constant data: absolute file offset (0 for activations); its length is implied by
+///        type, shape and layout, so it is not stored
+/// operator table: count × 16-byte records, in execution order
+///     +0 u8 operator code  +1 u8 input count  +2 u8 output count
+///     +3 u8 options: bits 0–1 padding, bits 2–3 fused activation, bit 4 return sequences; others 0
+///     +4 u16 first operand (index into the operand list; inputs then outputs)
+///     +6 u16 kernel height  +8 u16 kernel width  +10 u16 stride height  +12 u16 stride width
+///     +14 u16 units
+/// operand list:   count × u16 tensor indices
+/// model inputs:   count × u16;  model outputs: count × u16;  zero padding to a multiple of 4
+/// dimension pool: count × u32 (each tensor's dims are `rank` consecutive entries)
+/// quantization:   4-byte aligned records: +0 u16 channel count n ≥ 1, +2 u8 axis,
+///                 +3 u8 flags (bit 0: one zero point shared by all channels), then n × f32 scales,
+///                 then 1 or n × i32 zero points
+/// names:          if name count > 0: (count + 1) × u32 offsets into the string bytes (name i is
+///                 bytes [offset i, offset i+1)), then the UTF-8 string bytes
+/// constants:      the constant section, 4-byte aligned; each constant starts on a 4-byte
+///                 boundary (zero padding between). Four bytes suffice: int32/float32 need 4, and
+///                 the int8 kernels read packed weights with unaligned-safe loads, so 16-byte
+///                 padding per constant would only waste flash.
+/// ```
 public enum ModelFormat {
     /// "MNOW" read as a little-endian UInt32.
     public static let magic: UInt32 = 0x574F_4E4D
-    /// The format version this runtime reads and writes.
+    /// The float format version (kept for files that need nothing newer).
     public static let version: UInt16 = 1
+    /// The compact format with quantization, layouts and optional names.
+    public static let version2: UInt16 = 2
     /// Bytes before the checksummed region.
     public static let headerSize = 16
     /// Bytes of the section directory that follows the header.
@@ -61,6 +108,14 @@ public enum ModelFormat {
     public static let maxRank = 6
     /// Alignment of every constant, from the start of the file.
     public static let constantAlignment = 16
+
+    /// Version 2: directory bytes after the header.
+    public static let directorySize2 = 32
+    /// Version 2: tensor and operator record sizes.
+    public static let tensorRecordSize2 = 16
+    public static let operatorRecordSize2 = 16
+    /// Version 2: alignment of every constant.
+    public static let constantAlignment2 = 4
 
     // Directory field offsets.
     static let tensorCountOffset = 16
@@ -80,6 +135,17 @@ public enum ModelFormat {
 
     /// Tensor flag bit: the tensor's data is stored in the file.
     static let constantFlag: UInt16 = 1
+    /// Version 2 tensor flag bit: the tensor has a quantization record.
+    static let quantizedFlag: UInt8 = 2
+}
+
+/// How a tensor's bytes are arranged (version 2 files; version 1 tensors are all dense).
+public enum TensorLayout: UInt8, Sendable {
+    /// Row-major, `elementCount × elementSize` bytes.
+    case dense = 0
+    /// int8 GEMM weights in the "n16k4" panels of `WeightPacking`; logical `[n, k]` with
+    /// `n = dim 0` and `k` the product of the other dimensions.
+    case n16k4 = 1
 }
 
 /// CRC-32 (reflected polynomial 0xEDB88320, initial value and final xor 0xFFFFFFFF), as in zlib.

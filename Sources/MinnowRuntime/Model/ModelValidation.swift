@@ -6,6 +6,7 @@ extension Model {
     static let maxTensorBytes = Int(Int32.max)
 
     func validateTensor(_ t: Int) throws(ModelError) {
+        if isVersion2 { return try validateTensorVersion2(t) }
         let record = tensorRecord(t)
         let typeByte = record.load(as: UInt8.self)
         guard let type = ElementType(rawValue: typeByte) else {
@@ -51,19 +52,26 @@ extension Model {
 
     func validateOperator(_ op: Int) throws(ModelError) {
         let record = operatorRecord(op)
-        let codeValue = record.readLE(0, as: UInt16.self)
+        let codeValue = isVersion2 ? UInt16(record.load(as: UInt8.self)) : record.readLE(0, as: UInt16.self)
         guard let code = OperatorCode(rawValue: codeValue) else {
             throw .badOperatorCode(op: op, found: Int(codeValue))
         }
-        let inputCount = Int(record.load(fromByteOffset: 2, as: UInt8.self))
-        let outputCount = Int(record.load(fromByteOffset: 3, as: UInt8.self))
-        let first = Int(clamping: record.readLE(4, as: UInt32.self))
+        let (first, inputCount, outputCount) = operandRange(op)
         guard inputCount + outputCount <= operandCount, first <= operandCount - inputCount - outputCount else {
             throw .operandsOutOfRange(op: op)
         }
         for position in 0..<(inputCount + outputCount) {
-            let t = Int(clamping: (base + operandList).readLE((first + position) * 4, as: UInt32.self))
+            let t = isVersion2
+                ? Int((base + operandList).readLE((first + position) * 2, as: UInt16.self))
+                : Int(clamping: (base + operandList).readLE((first + position) * 4, as: UInt32.self))
             guard t < tensorCount else { throw .badTensorIndex(op: op, position: position, found: t) }
+        }
+        if isVersion2 {
+            let packed = record.load(fromByteOffset: 3, as: UInt8.self)
+            guard packed & 3 <= 1 else { throw .badOptions(op: op, field: .padding) }
+            guard (packed >> 2) & 3 <= 2 else { throw .badOptions(op: op, field: .activation) }
+            guard packed >> 5 == 0 else { throw .badOptions(op: op, field: .reserved) }
+            return try validateOperands(op, code: code, inputCount: inputCount, outputCount: outputCount)
         }
 
         guard Padding(rawValue: record.load(fromByteOffset: 28, as: UInt8.self)) != nil else {
@@ -85,6 +93,7 @@ extension Model {
     func validateGraph() throws(ModelError) {
         for i in 0..<inputCount {
             let t = inputs[i]
+            guard t < tensorCount else { throw .badModelInput(position: i, found: t) }
             guard t < tensorCount, !isConstant(t) else { throw .badModelInput(position: i, found: t) }
             for j in 0..<i where inputs[j] == t { throw .badModelInput(position: i, found: t) }
         }

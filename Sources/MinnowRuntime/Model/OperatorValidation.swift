@@ -3,6 +3,11 @@
 extension Model {
     /// Checks arity, element types, options and operand shapes of operator `op`.
     func validateOperands(_ op: Int, code: OperatorCode, inputCount: Int, outputCount: Int) throws(ModelError) {
+        // Dispatch by the first input's element type: int8 operators have their own rules.
+        if code == .quantize || code == .dequantize
+            || (inputCount >= 1 && outputCount >= 1 && tensorType(operatorInputs(op)[0]) == .int8) {
+            return try validateInt8Operands(op, code: code, inputCount: inputCount, outputCount: outputCount)
+        }
         func arity(_ expectedInputs: Int, _ expectedOutputs: Int = 1) throws(ModelError) {
             guard inputCount == expectedInputs, outputCount == expectedOutputs else {
                 throw .operatorArity(op: op, code: code)
@@ -17,6 +22,8 @@ extension Model {
              .relu, .relu6: try arity(1)
         case .quantize, .dequantize: throw .unsupportedOperator(op: op, code: code)
         }
+        for t in operatorInputs(op) where quantization(t) != nil { throw .badQuantization(tensor: t, detail: .elementType) }
+        for t in operatorInputs(op) where tensorLayout(t) != .dense { throw .tensorOutOfRange(tensor: t, field: .layout) }
 
         let ins = operatorInputs(op)
         let outs = operatorOutputs(op)

@@ -71,14 +71,17 @@ public struct TensorShape: Equatable, Sendable {
     }
 }
 
-/// A read-only list of tensor indices stored as little-endian UInt32 in the model bytes.
+/// A read-only list of tensor indices stored as little-endian UInt32 (format 1) or UInt16
+/// (format 2) in the model bytes.
 public struct TensorIndexList: RandomAccessCollection, @unchecked Sendable {
     private let base: UnsafeRawPointer?
     public let count: Int
+    private let elementSize: Int
 
-    init(base: UnsafeRawPointer?, count: Int) {
+    init(base: UnsafeRawPointer?, count: Int, elementSize: Int = 4) {
         self.base = base
         self.count = count
+        self.elementSize = elementSize
     }
 
     public var startIndex: Int { 0 }
@@ -86,6 +89,7 @@ public struct TensorIndexList: RandomAccessCollection, @unchecked Sendable {
 
     public subscript(position: Int) -> Int {
         precondition(position >= 0 && position < count, "TensorIndexList: index out of range")
+        if elementSize == 2 { return Int(base.unsafelyUnwrapped.readLE(position &* 2, as: UInt16.self)) }
         return Int(clamping: base.unsafelyUnwrapped.readLE(position &* 4, as: UInt32.self))
     }
 }
