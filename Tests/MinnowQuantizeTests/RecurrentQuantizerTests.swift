@@ -25,9 +25,10 @@ final class RecurrentQuantizerTests: XCTestCase {
         // Gate 1: realX = 0.5 · (2/127) · 4096 ≈ 32.25, realH = (0.2/127)/8 ≈ 1.97e-4.
         let realX = 0.5 * Double(Float(2) / 127) * 4096, realH = Double(Float(0.2) / 127) / 8
         let mx = Double(q.parameters[5]), mh = Double(q.parameters[6]), shift = Double(q.parameters[7])
-        XCTAssertGreaterThanOrEqual(mx, pow(2, 30))
-        XCTAssertLessThan(mx, pow(2, 31))
-        XCTAssertEqual(mx / pow(2, shift), realX, accuracy: realX * 1e-9)
+        XCTAssertGreaterThanOrEqual(mx, pow(2, 22))
+        XCTAssertLessThan(mx, pow(2, 23))
+        XCTAssertEqual(mx / pow(2, shift), realX, accuracy: realX * 1e-6)
+        XCTAssertEqual(q.rowExponents, [0, 0])
         XCTAssertEqual(mh / pow(2, shift), realH, accuracy: 1 / pow(2, shift))
     }
 
@@ -61,11 +62,12 @@ final class RecurrentQuantizerTests: XCTestCase {
         XCTAssertEqual(builder.tensors[out].quantization, QuantizationParameters(scale: 1.0 / 128, zeroPoint: 0))
         let op = try XCTUnwrap(builder.operators.last)
         XCTAssertEqual(op.code, .lstm)
-        XCTAssertEqual(op.inputs.count, 5)
+        XCTAssertEqual(op.inputs.count, 6)
         XCTAssertEqual(op.options.units, 4)
         XCTAssertTrue(op.options.returnSequences)
-        // Constant bytes: 56 bytes of parameters beyond the weights and biases.
-        XCTAssertEqual(builder.tensors[op.inputs[4]].constantBytes?.count, 8 + 12 * 4)
+        // Constants beyond weights and biases: one exponent byte per row and 56 bytes of parameters.
+        XCTAssertEqual(builder.tensors[op.inputs[5]].constantBytes?.count, 8 + 12 * 4)
+        XCTAssertEqual(builder.tensors[op.inputs[4]].constantBytes?.count, 16)
         // The kernel's own check accepts the emitted operands (with bytes copied to aligned memory).
         let buffers = op.inputs.map { builder.tensors[$0].constantBytes.map(AlignedBytes.init) }
         let problem = Int8RecurrentLayout.check(
@@ -153,7 +155,7 @@ final class RecurrentQuantizerTests: XCTestCase {
             inputWeights: wx, recurrentWeights: wh, biases: [b], units: units, features: features, name: "lstm")
         let test = try LabeledDataset.load(spec: "fashion-mnist:test")
         let count = min(test.count, Int(ProcessInfo.processInfo.environment["MINNOW_LSTM_COUNT"] ?? "") ?? 10_000)
-        var agree = 0, floatCorrect = 0, int8Correct = 0
+        var agree = 0, floatCorrect = 0, int8Correct = 0, roundedAgree = 0
         var timing: [Double] = []
         for n in 0..<count {
             let xf = Array(test.features(at: n))
@@ -164,6 +166,9 @@ final class RecurrentQuantizerTests: XCTestCase {
             timing.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
             let pf = argmax(dense(Array(hf), dw, db)), pq = argmax(dense(hq.map { Float($0) / 128 }, dw, db))
             if pf == pq { agree += 1 }
+            // The floor set by the int8 output alone: float h rounded to the 1/128 grid.
+            let hr = hf.map { max(-128, min(127, ($0 * 128).rounded())) / 128 }
+            if argmax(dense(Array(hr), dw, db)) == pf { roundedAgree += 1 }
             if pf == Int(test.labels[n]) { floatCorrect += 1 }
             if pq == Int(test.labels[n]) { int8Correct += 1 }
         }
@@ -171,6 +176,7 @@ final class RecurrentQuantizerTests: XCTestCase {
         print(String(format: "fashion-lstm int8 LSTM: agreement %.2f%% (%d/%d), float acc %.2f%%, int8 acc %.2f%%, median %.1f µs, min %.1f µs",
                      100 * Double(agree) / Double(count), agree, count, 100 * Double(floatCorrect) / Double(count),
                      100 * Double(int8Correct) / Double(count), timing[timing.count / 2], timing[0]))
+        print("float LSTM with h rounded to 1/128: agreement \(Double(roundedAgree) / Double(count))")
         print("per-gate input scales \(q.inputScales), recurrent scales \(q.recurrentScales)")
         XCTAssertGreaterThan(Double(agree) / Double(count), 0.99)
     }
@@ -187,15 +193,17 @@ final class RecurrentQuantizerTests: XCTestCase {
             q.recurrentWeights.withUnsafeBufferPointer { wh in
                 q.biases[0].withUnsafeBufferPointer { b in
                     q.parameters.withUnsafeBufferPointer { p in
+                      q.rowExponents.withUnsafeBufferPointer { e in
                         let k = Int8LSTMKernel.Configuration(
                             steps: steps, features: features, units: units, returnSequences: returnSequences,
                             inputWeights: wx.baseAddress!, recurrentWeights: wh.baseAddress!,
-                            bias: b.baseAddress!, parameters: p.baseAddress!)
+                            bias: b.baseAddress!, rowExponents: e.baseAddress!, parameters: p.baseAddress!)
                         x.withUnsafeBufferPointer { xb in
                             y.withUnsafeMutableBufferPointer { yb in
                                 Int8LSTMKernel.run(k, input: xb.baseAddress!, output: yb.baseAddress!, scratch: scratch)
                             }
                         }
+                      }
                     }
                 }
             }
@@ -214,15 +222,18 @@ final class RecurrentQuantizerTests: XCTestCase {
                 q.biases[0].withUnsafeBufferPointer { bx in
                     q.biases[1].withUnsafeBufferPointer { bh in
                         q.parameters.withUnsafeBufferPointer { p in
+                          q.rowExponents.withUnsafeBufferPointer { e in
                             let k = Int8GRUKernel.Configuration(
                                 steps: steps, features: features, units: units, returnSequences: true,
                                 inputWeights: wx.baseAddress!, recurrentWeights: wh.baseAddress!,
-                                inputBias: bx.baseAddress!, recurrentBias: bh.baseAddress!, parameters: p.baseAddress!)
+                                inputBias: bx.baseAddress!, recurrentBias: bh.baseAddress!,
+                                rowExponents: e.baseAddress!, parameters: p.baseAddress!)
                             x.withUnsafeBufferPointer { xb in
                                 y.withUnsafeMutableBufferPointer { yb in
                                     Int8GRUKernel.run(k, input: xb.baseAddress!, output: yb.baseAddress!, scratch: scratch)
                                 }
                             }
+                          }
                         }
                     }
                 }

@@ -22,6 +22,8 @@ public enum RecurrentQuantizer {
         public var recurrentWeights: [Int8]
         /// One `[G·H]` Q.12 vector for the LSTM; input and recurrent bias for the GRU.
         public var biases: [[Int32]]
+        /// `ex | eh << 4` per row: the row's weights are stored 2^e times larger than the gate scale.
+        public var rowExponents: [UInt8]
         /// The int32 parameter block `[version, zp_x, (mx, mh, shift) per gate]`.
         public var parameters: [Int32]
         /// Per-gate weight scales (diagnostics).
@@ -88,8 +90,9 @@ public enum RecurrentQuantizer {
               let zeroPoint = inputQuantization.zeroPoints.first, (-128...127).contains(zeroPoint) else {
             throw QuantizationError("\(name): input quantization must be per-tensor with a positive scale and a zero point in −128…127, found \(inputQuantization)")
         }
-        let (wx, sx) = try quantizePerGate(inputWeights, gates: gates, name: "\(name): input weights")
-        let (wh, sh) = try quantizePerGate(recurrentWeights, gates: gates, name: "\(name): recurrent weights")
+        let (wx, sx, ex) = try quantizePerGate(inputWeights, gates: gates, rows: rows, name: "\(name): input weights")
+        let (wh, sh, eh) = try quantizePerGate(recurrentWeights, gates: gates, rows: rows, name: "\(name): recurrent weights")
+        let rowExponents = zip(ex, eh).map { $0 | $1 << 4 }
         var parameters: [Int32] = [Int8RecurrentLayout.parameterVersion, zeroPoint]
         for g in 0..<gates {
             // Q.12 per unit of ax (s_x · s_wx) and of ah (2^−15 · s_wh).
@@ -109,36 +112,45 @@ public enum RecurrentQuantizer {
             })
         }
         return QuantizedRecurrent(inputWeights: wx, recurrentWeights: wh, biases: quantizedBiases,
-                                  parameters: parameters, inputScales: sx, recurrentScales: sh)
+                                  rowExponents: rowExponents, parameters: parameters, inputScales: sx, recurrentScales: sh)
     }
 
-    /// Symmetric int8 with one scale per block of `rows / gates` rows: `round(w / s)`, s = max|w| / 127.
-    static func quantizePerGate(_ w: [Float], gates: Int, name: String) throws -> ([Int8], [Float]) {
-        let block = w.count / gates
+    /// Symmetric int8 with one scale per gate, `s_g = max|W_gate| / 127`, and per row a
+    /// power-of-two step `e = min(7, floor(log2(max|W_gate| / max|W_row|)))`:
+    /// `q = round(w / (s_g · 2^−e))`, so every nonzero row spans at least half of −127…127.
+    static func quantizePerGate(_ w: [Float], gates: Int, rows: Int, name: String) throws -> ([Int8], [Float], [UInt8]) {
+        let block = w.count / gates, width = w.count / rows
         var q = [Int8](repeating: 0, count: w.count)
         var scales: [Float] = []
+        var exponents = [UInt8](repeating: 0, count: rows)
         for g in 0..<gates {
             let slice = w[(g * block)..<((g + 1) * block)]
-            let maxAbs = slice.reduce(Float(0)) { max($0, abs($1)) }
             guard slice.allSatisfy(\.isFinite) else { throw QuantizationError("\(name): gate \(g) holds a non-finite weight") }
-            let scale: Float = maxAbs > 0 ? maxAbs / 127 : 1
-            for i in slice.indices {
-                q[i] = Int8(max(-127, min(127, (w[i] / scale).rounded())))
-            }
+            let gateMax = slice.reduce(Float(0)) { max($0, abs($1)) }
+            let scale: Float = gateMax > 0 ? gateMax / 127 : 1
             scales.append(scale)
+            for r in (g * rows / gates)..<((g + 1) * rows / gates) {
+                let row = w[(r * width)..<((r + 1) * width)]
+                let rowMax = row.reduce(Float(0)) { max($0, abs($1)) }
+                var e = 0
+                while e < Int(Int8RecurrentLayout.maxRowExponent), rowMax > 0, rowMax * Float(1 << (e + 1)) <= gateMax { e += 1 }
+                exponents[r] = UInt8(e)
+                let step = scale / Float(1 << e)
+                for i in row.indices { q[i] = Int8(max(-127, min(127, (w[i] / step).rounded()))) }
+            }
         }
-        return (q, scales)
+        return (q, scales, exponents)
     }
 
-    /// Encodes two positive reals as Int32 multipliers over one shift in 1…62, the larger one in
-    /// [2^30, 2^31) (fewer bits when the shift would exceed 62).
+    /// Encodes two positive reals as multipliers over one shift in 1…55, the larger one in
+    /// [2^22, 2^23) (fewer bits when the shift would exceed 55).
     static func commonShiftMultipliers(_ a: Double, _ b: Double, name: String) throws -> (Int32, Int32, Int32) {
         let largest = max(a, b)
         guard largest > 0, largest.isFinite else { throw QuantizationError("\(name): multiplier \(largest) must be positive") }
-        // largest · 2^shift in [2^30, 2^31): shift = 30 − floor(log2(largest)).
-        var shift = 30 - Int(largest.exponent)
-        if (largest * pow(2, Double(shift))).rounded() >= 2147483648 { shift -= 1 }
-        shift = min(shift, 62)
+        // largest · 2^shift in [2^22, 2^23): shift = 22 − floor(log2(largest)).
+        var shift = 22 - Int(largest.exponent)
+        if (largest * pow(2, Double(shift))).rounded() >= Double(Int8RecurrentLayout.maxMultiplier) { shift -= 1 }
+        shift = min(shift, Int(Int8RecurrentLayout.maxShift))
         guard shift >= 1 else { throw QuantizationError("\(name): multiplier \(largest) is too large for the int8 recurrent kernel") }
         let scale = pow(2, Double(shift))
         return (Int32((a * scale).rounded()), Int32((b * scale).rounded()), Int32(shift))
@@ -165,12 +177,14 @@ public enum RecurrentQuantizer {
         let biases = zip(q.biases, biasNames).map { b, n in
             builder.addConstant(name: "\(name)/\(n)", type: .int32, shape: [rows], bytes: littleEndianBytes(b))
         }
+        let exponents = builder.addConstant(name: "\(name)/row_exponents", type: .uint8, shape: [rows],
+                                            bytes: q.rowExponents)
         let params = builder.addConstant(name: "\(name)/parameters", type: .int32, shape: [q.parameters.count],
                                          bytes: littleEndianBytes(q.parameters))
         let output = builder.addTensor(name: name, type: .int8,
                                        shape: returnSequences ? [1, steps, units] : [1, units],
                                        quantization: outputQuantization)
-        builder.addOperator(code, inputs: [input, wx, wh] + biases + [params], outputs: [output],
+        builder.addOperator(code, inputs: [input, wx, wh] + biases + [exponents, params], outputs: [output],
                             options: OperatorOptions(units: Int32(units), returnSequences: returnSequences))
         return output
     }

@@ -11,12 +11,14 @@ public enum Int8GRUKernel {
         public var recurrentWeights: UnsafePointer<Int8>
         public var inputBias: UnsafePointer<Int32>
         public var recurrentBias: UnsafePointer<Int32>
+        /// Per-row exponents, `ex | eh << 4` (see the contract).
+        public var rowExponents: UnsafePointer<UInt8>
         public var parameters: UnsafePointer<Int32>
 
         public init(steps: Int, features: Int, units: Int, returnSequences: Bool,
                     inputWeights: UnsafePointer<Int8>, recurrentWeights: UnsafePointer<Int8>,
                     inputBias: UnsafePointer<Int32>, recurrentBias: UnsafePointer<Int32>,
-                    parameters: UnsafePointer<Int32>) {
+                    rowExponents: UnsafePointer<UInt8>, parameters: UnsafePointer<Int32>) {
             self.steps = steps
             self.features = features
             self.units = units
@@ -25,6 +27,7 @@ public enum Int8GRUKernel {
             self.recurrentWeights = recurrentWeights
             self.inputBias = inputBias
             self.recurrentBias = recurrentBias
+            self.rowExponents = rowExponents
             self.parameters = parameters
         }
     }
@@ -46,7 +49,7 @@ public enum Int8GRUKernel {
         let gz = Int8RecurrentLayout.GateScale(p, gate: 0)
         let gr = Int8RecurrentLayout.GateScale(p, gate: 1)
         let gn = Int8RecurrentLayout.GateScale(p, gate: 2)
-        let wx = k.inputWeights, wh = k.recurrentWeights, bx = k.inputBias, bh = k.recurrentBias
+        let wx = k.inputWeights, wh = k.recurrentWeights, bx = k.inputBias, bh = k.recurrentBias, ex = k.rowExponents
         let rowStrideX = hidden &* features, rowStrideH = hidden &* hidden
         FixedPointActivations.sigmoidTable.withUnsafeBufferPointer { tableBuffer in
             let table = tableBuffer.baseAddress.unsafelyUnwrapped
@@ -72,11 +75,11 @@ public enum Int8GRUKernel {
                     }
                     let jr = hidden &+ j, jn = 2 &* hidden &+ j
                     let z = FixedPointActivations.sigmoid(
-                        gz.preActivation(xz, hz, bias: Int64(bx[j]) &+ Int64(bh[j])), table: table)
+                        gz.preActivation(xz, hz, exponents: ex[j], bias: Int64(bx[j]) &+ Int64(bh[j])), table: table)
                     let r = FixedPointActivations.sigmoid(
-                        gr.preActivation(xr, hr, bias: Int64(bx[jr]) &+ Int64(bh[jr])), table: table)
-                    let a = gn.inputPart(xn, bias: Int64(bx[jn]))
-                    let b = gn.recurrentPart(hn, bias: Int64(bh[jn]))
+                        gr.preActivation(xr, hr, exponents: ex[jr], bias: Int64(bx[jr]) &+ Int64(bh[jr])), table: table)
+                    let a = gn.inputPart(xn, exponents: ex[jn], bias: Int64(bx[jn]))
+                    let b = gn.recurrentPart(hn, exponents: ex[jn], bias: Int64(bh[jn]))
                     let nPre = a &+ ((r &* b &+ 16384) &>> 15)
                     let n = Int64(FixedPointActivations.tanh(min(max(nPre, -65536), 65535), table: table))
                     let z64 = Int64(z)

@@ -6,22 +6,27 @@
 /// same bytes (the tests check the kernels against a separate plain implementation of this text).
 ///
 /// ## Operands (`Int8Recurrent.validate` checks all of them)
-/// - LSTM (`.lstm`, int8 input): `[x, inputWeights, recurrentWeights, bias, parameters]`.
-/// - GRU (`.gru`, int8 input): `[x, inputWeights, recurrentWeights, inputBias, recurrentBias, parameters]`.
+/// - LSTM (`.lstm`, int8 input): `[x, inputWeights, recurrentWeights, bias, rowExponents, parameters]`.
+/// - GRU (`.gru`, int8 input): `[x, inputWeights, recurrentWeights, inputBias, recurrentBias,
+///   rowExponents, parameters]`.
 /// - `x`: int8 `[1, T, F]`, real `s_x · (x − zp_x)`.
 /// - `inputWeights`: int8 `[G·H, F]` row-major, gate-major rows (LSTM i, f, g, o; GRU z, r, n),
-///   symmetric, **one scale per gate** `s_wx[g]` (values −127…127).
-/// - `recurrentWeights`: int8 `[G·H, H]`, one scale per gate `s_wh[g]`.
+///   symmetric (values −127…127); row `r` of gate `g` has scale `s_wx[g] · 2^−ex[r]`.
+/// - `recurrentWeights`: int8 `[G·H, H]`, row scale `s_wh[g] · 2^−eh[r]`.
+/// - `rowExponents`: uint8 `[G·H]`, byte `ex[r] | eh[r] << 4`, each exponent in 0…7: a row whose
+///   largest weight is small is stored 2^e times larger, so every row uses at least half of
+///   the int8 range without a per-row multiplier (one byte per row instead of eight).
 /// - biases: int32 `[G·H]` in Q.12 (real = b / 4096) — not the `s_in · s_w` convention of the
 ///   GEMM ops, because the two products of a row have different scales and meet in Q.12.
 /// - `parameters`: int32 `[2 + 3G]`: `[version = 1, zp_x, (mx[g], mh[g], shift[g]) for each gate]`,
 ///   where `mx[g] = round(s_x · s_wx[g] · 4096 · 2^shift[g])`,
-///   `mh[g] = round(2^−15 · s_wh[g] · 4096 · 2^shift[g])`, `shift[g]` in 1…62 chosen so that the
-///   larger multiplier lies in [2^30, 2^31). That is 8 + 12G bytes: 56 bytes for an LSTM.
+///   `mh[g] = round(2^−15 · s_wh[g] · 4096 · 2^shift[g])`, `shift[g]` in 1…55 chosen so that the
+///   larger multiplier lies in [2^22, 2^23) (both below 2^23). 8 + 12G bytes: 56 for an LSTM.
+/// - Extra constant bytes per op beyond weights and biases: `G·H + 8 + 12G` (312 for LSTM(64)).
 /// - output: int8 `[1, H]` (last step) or `[1, T, H]` (`returnSequences`), scale 1/128, zero point 0.
 ///
-/// Weight scales are per gate, not per row, so the file holds no per-row multipliers (a per-row
-/// table would cost 2 KB for an LSTM(64)); the quantizer's tests measure the accuracy cost.
+/// Scales are per gate with power-of-two row steps, so the file holds no per-row multipliers
+/// (an int32 multiplier and shift per row of both matrices would cost 4 KB for an LSTM(64)).
 ///
 /// ## Fixed-point formats
 /// - `v_x[k] = x[t][k] − zp_x` (int16, −255…255).
@@ -32,8 +37,9 @@
 ///
 /// ## One step, per row `r` of gate `g` (exact int32 sums, int64 combine, one rounding)
 ///
-///     ax[r] = Σ_k wx[r][k] · v_x[k]          ah[r] = Σ_k wh[r][k] · h[k]
-///     z[r]  = clamp(((ax·mx[g] + ah·mh[g] + 2^(shift−1)) >> shift) + bias[r], −65536, 65535)
+///     ax[r] = Σ_k wx[r][k] · v_x[k]          ah[r] = Σ_k wh[r][k] · h[k]          (int32)
+///     px = (ax·mx[g]) << (7 − ex[r])          ph = (ah·mh[g]) << (7 − eh[r])      (int64)
+///     z[r] = clamp(((px + ph + 2^(s−1)) >> s) + bias[r], −65536, 65535),  s = shift[g] + 7
 ///
 /// LSTM, per unit `j` (rows j, H+j, 2H+j, 3H+j):
 ///
@@ -45,8 +51,8 @@
 /// `inputBias + recurrentBias`; the candidate keeps the two products apart:
 ///
 ///     zg = σ̂(z_z)   r = σ̂(z_r)
-///     a  = clamp(((ax_n·mx[2] + 2^(shift−1)) >> shift) + inputBias_n, ±65536)
-///     b  = clamp(((ah_n·mh[2] + 2^(shift−1)) >> shift) + recurrentBias_n, ±65536)
+///     a  = clamp(((px_n + 2^(s−1)) >> s) + inputBias_n, −65536, 65535)
+///     b  = clamp(((ph_n + 2^(s−1)) >> s) + recurrentBias_n, −65536, 65535)
 ///     n  = τ̂(clamp(a + ((r·b + 2^14) >> 15), −65536, 65535))
 ///     h' = clamp((zg·h + (32768 − zg)·n + 2^14) >> 15, −32768, 32767)             (int64)
 ///
@@ -59,7 +65,7 @@
 /// sequence; left alone when streaming): LSTM `[h (H), c (H), h' (H), v_x (F)]`, GRU
 /// `[h (H), h' (H), v_x (F)]`. The state (`h`, and `c` for the LSTM) sits at the start and is
 /// carried over between calls; nothing is allocated. Bounds that keep every sum exact:
-/// H ≤ 512 (int32 `ah`), F ≤ 65535, and int64 for the combine.
+/// H ≤ 512 (int32 `ah`), F ≤ 65535, multipliers < 2^23 (int64 `px`, `ph` below 2^62).
 public enum Int8LSTMKernel {
     /// Pointers and sizes of one int8 LSTM; `parameters` has `Int8RecurrentLayout.parameterCount(gates: 4)` values.
     public struct Configuration {
@@ -70,11 +76,13 @@ public enum Int8LSTMKernel {
         public var inputWeights: UnsafePointer<Int8>
         public var recurrentWeights: UnsafePointer<Int8>
         public var bias: UnsafePointer<Int32>
+        /// Per-row exponents, `ex | eh << 4` (see the contract).
+        public var rowExponents: UnsafePointer<UInt8>
         public var parameters: UnsafePointer<Int32>
 
         public init(steps: Int, features: Int, units: Int, returnSequences: Bool,
                     inputWeights: UnsafePointer<Int8>, recurrentWeights: UnsafePointer<Int8>,
-                    bias: UnsafePointer<Int32>, parameters: UnsafePointer<Int32>) {
+                    bias: UnsafePointer<Int32>, rowExponents: UnsafePointer<UInt8>, parameters: UnsafePointer<Int32>) {
             self.steps = steps
             self.features = features
             self.units = units
@@ -82,6 +90,7 @@ public enum Int8LSTMKernel {
             self.inputWeights = inputWeights
             self.recurrentWeights = recurrentWeights
             self.bias = bias
+            self.rowExponents = rowExponents
             self.parameters = parameters
         }
     }
@@ -105,7 +114,7 @@ public enum Int8LSTMKernel {
         let gf = Int8RecurrentLayout.GateScale(p, gate: 1)
         let gg = Int8RecurrentLayout.GateScale(p, gate: 2)
         let go = Int8RecurrentLayout.GateScale(p, gate: 3)
-        let wx = k.inputWeights, wh = k.recurrentWeights, bias = k.bias
+        let wx = k.inputWeights, wh = k.recurrentWeights, bias = k.bias, ex = k.rowExponents
         let rowStrideX = hidden &* features, rowStrideH = hidden &* hidden
         FixedPointActivations.sigmoidTable.withUnsafeBufferPointer { tableBuffer in
             let table = tableBuffer.baseAddress.unsafelyUnwrapped
@@ -132,10 +141,10 @@ public enum Int8LSTMKernel {
                         hg &+= Int32(rh[2 &* rowStrideH &+ q]) &* v
                         ho &+= Int32(rh[3 &* rowStrideH &+ q]) &* v
                     }
-                    let i = FixedPointActivations.sigmoid(gi.preActivation(xi, hi, bias: Int64(bias[j])), table: table)
-                    let fg = FixedPointActivations.sigmoid(gf.preActivation(xf, hf, bias: Int64(bias[hidden &+ j])), table: table)
-                    let g = FixedPointActivations.tanh(gg.preActivation(xg, hg, bias: Int64(bias[2 &* hidden &+ j])), table: table)
-                    let o = FixedPointActivations.sigmoid(go.preActivation(xo, ho, bias: Int64(bias[3 &* hidden &+ j])), table: table)
+                    let i = FixedPointActivations.sigmoid(gi.preActivation(xi, hi, exponents: ex[j], bias: Int64(bias[j])), table: table)
+                    let fg = FixedPointActivations.sigmoid(gf.preActivation(xf, hf, exponents: ex[hidden &+ j], bias: Int64(bias[hidden &+ j])), table: table)
+                    let g = FixedPointActivations.tanh(gg.preActivation(xg, hg, exponents: ex[2 &* hidden &+ j], bias: Int64(bias[2 &* hidden &+ j])), table: table)
+                    let o = FixedPointActivations.sigmoid(go.preActivation(xo, ho, exponents: ex[3 &* hidden &+ j], bias: Int64(bias[3 &* hidden &+ j])), table: table)
                     let cell = ((fg &* Int32(c[j]) &+ 16384) &>> 15) &+ ((i &* g &+ 262_144) &>> 19)
                     let cNew = min(max(cell, -32768), 32767)
                     c[j] = Int16(truncatingIfNeeded: cNew)

@@ -46,14 +46,15 @@ public enum Int8Recurrent {
             let k = Int8LSTMKernel.Configuration(
                 steps: x[1], features: x[2], units: Int(options.units), returnSequences: options.returnSequences,
                 inputWeights: bytes(1, as: Int8.self), recurrentWeights: bytes(2, as: Int8.self),
-                bias: bytes(3, as: Int32.self), parameters: bytes(4, as: Int32.self))
+                bias: bytes(3, as: Int32.self), rowExponents: bytes(4, as: UInt8.self),
+                parameters: bytes(5, as: Int32.self))
             Int8LSTMKernel.run(k, input: input, output: output, scratch: scratch)
         } else {
             let k = Int8GRUKernel.Configuration(
                 steps: x[1], features: x[2], units: Int(options.units), returnSequences: options.returnSequences,
                 inputWeights: bytes(1, as: Int8.self), recurrentWeights: bytes(2, as: Int8.self),
                 inputBias: bytes(3, as: Int32.self), recurrentBias: bytes(4, as: Int32.self),
-                parameters: bytes(5, as: Int32.self))
+                rowExponents: bytes(5, as: UInt8.self), parameters: bytes(6, as: Int32.self))
             Int8GRUKernel.run(k, input: input, output: output, scratch: scratch)
         }
     }
@@ -67,6 +68,13 @@ public enum Int8RecurrentLayout {
     public static let maxUnits = 512
     /// Largest feature count whose input sums stay exact in int32.
     public static let maxFeatures = 65535
+
+    /// Largest per-row exponent (each nibble of a `rowExponents` byte).
+    public static let maxRowExponent: UInt8 = 7
+    /// Gate multipliers are below 2^23, so `(ah · mh) << 7` stays inside int64 for H ≤ 512.
+    public static let maxMultiplier: Int32 = 1 << 23
+    /// Largest gate shift (the kernel shifts by `shift + 7` ≤ 62).
+    public static let maxShift: Int32 = 55
 
     /// Values in the int32 parameter block of an op with `gates` gates.
     public static func parameterCount(gates: Int) -> Int { 2 + 3 * gates }
@@ -87,7 +95,8 @@ public enum Int8RecurrentLayout {
     /// What `check` found wrong: the operand index (inputs 0…, output = input count) and field.
     public struct Problem: Equatable {
         public enum Field: Equatable { case operandCount, type, shape, constant, byteCount, alignment,
-                                           units, parameterVersion, zeroPoint, multiplier, shift }
+                                           units, parameterVersion, zeroPoint, multiplier, shift,
+                                           rowExponent }
         public var operand: Int
         public var field: Field
         public init(operand: Int, field: Field) {
@@ -103,7 +112,8 @@ public enum Int8RecurrentLayout {
                              units: Int, returnSequences: Bool) -> Problem? {
         let gates = isLSTM ? 4 : 3
         let biasCount = isLSTM ? 1 : 2
-        let paramsIndex = 3 + biasCount
+        let exponentsIndex = 3 + biasCount
+        let paramsIndex = exponentsIndex + 1
         guard inputCount == paramsIndex + 1 else { return Problem(operand: 0, field: .operandCount) }
         let x = input(0)
         guard x.type == .int8, x.constant == nil else { return Problem(operand: 0, field: .type) }
@@ -128,15 +138,21 @@ public enum Int8RecurrentLayout {
         if let p = constant(1, .int8, shape(rows, features)) { return p }
         if let p = constant(2, .int8, shape(rows, units)) { return p }
         for b in 0..<biasCount { if let p = constant(3 + b, .int32, shape(rows)) { return p } }
+        if let p = constant(exponentsIndex, .uint8, shape(rows)) { return p }
+        let exponents = input(exponentsIndex).constant.unsafelyUnwrapped
+        for r in 0..<rows where exponents[r] & 0x0F > maxRowExponent || exponents[r] >> 4 > maxRowExponent {
+            return Problem(operand: exponentsIndex, field: .rowExponent)
+        }
         if let p = constant(paramsIndex, .int32, shape(parameterCount(gates: gates))) { return p }
         let params = input(paramsIndex).constant.unsafelyUnwrapped.assumingMemoryBound(to: Int32.self)
         guard params[0] == parameterVersion else { return Problem(operand: paramsIndex, field: .parameterVersion) }
         guard params[1] >= -128, params[1] <= 127 else { return Problem(operand: paramsIndex, field: .zeroPoint) }
         for g in 0..<gates {
-            guard params[2 + 3 * g] >= 0, params[3 + 3 * g] >= 0 else {
+            guard params[2 + 3 * g] >= 0, params[2 + 3 * g] < maxMultiplier,
+                  params[3 + 3 * g] >= 0, params[3 + 3 * g] < maxMultiplier else {
                 return Problem(operand: paramsIndex, field: .multiplier)
             }
-            guard params[4 + 3 * g] >= 1, params[4 + 3 * g] <= 62 else { return Problem(operand: paramsIndex, field: .shift) }
+            guard params[4 + 3 * g] >= 1, params[4 + 3 * g] <= maxShift else { return Problem(operand: paramsIndex, field: .shift) }
         }
         let out = inputCount
         guard output.type == .int8, output.constant == nil else { return Problem(operand: out, field: .type) }
@@ -162,26 +178,34 @@ public enum Int8RecurrentLayout {
         init(_ p: UnsafePointer<Int32>, gate g: Int) {
             mx = Int64(p[2 &+ 3 &* g])
             mh = Int64(p[3 &+ 3 &* g])
-            shift = Int64(p[4 &+ 3 &* g])
+            shift = Int64(p[4 &+ 3 &* g]) &+ 7
             round = Int64(1) &<< (shift &- 1)
         }
 
-        /// `clamp(((ax·mx + ah·mh + 2^(shift−1)) >> shift) + bias, −65536, 65535)`: Q.12.
+        /// `(ax·mx) << (7 − ex)`, the input product on the common Q.12 · 2^(shift+7) grid.
         @inline(__always)
-        func preActivation(_ ax: Int32, _ ah: Int32, bias: Int64) -> Int32 {
-            clampQ12(((Int64(ax) &* mx &+ Int64(ah) &* mh &+ round) &>> shift) &+ bias)
+        func inputProduct(_ ax: Int32, _ e: UInt8) -> Int64 { (Int64(ax) &* mx) &<< Int64(7 &- (e & 15)) }
+
+        /// `(ah·mh) << (7 − eh)`.
+        @inline(__always)
+        func recurrentProduct(_ ah: Int32, _ e: UInt8) -> Int64 { (Int64(ah) &* mh) &<< Int64(7 &- (e &>> 4)) }
+
+        /// `clamp(((px + ph + 2^(s−1)) >> s) + bias, −65536, 65535)` with `s = shift + 7`: Q.12.
+        @inline(__always)
+        func preActivation(_ ax: Int32, _ ah: Int32, exponents e: UInt8, bias: Int64) -> Int32 {
+            clampQ12(((inputProduct(ax, e) &+ recurrentProduct(ah, e) &+ round) &>> shift) &+ bias)
         }
 
         /// The input product alone (GRU candidate): Q.12, clamped.
         @inline(__always)
-        func inputPart(_ ax: Int32, bias: Int64) -> Int32 {
-            clampQ12(((Int64(ax) &* mx &+ round) &>> shift) &+ bias)
+        func inputPart(_ ax: Int32, exponents e: UInt8, bias: Int64) -> Int32 {
+            clampQ12(((inputProduct(ax, e) &+ round) &>> shift) &+ bias)
         }
 
         /// The recurrent product alone (GRU candidate): Q.12, clamped.
         @inline(__always)
-        func recurrentPart(_ ah: Int32, bias: Int64) -> Int32 {
-            clampQ12(((Int64(ah) &* mh &+ round) &>> shift) &+ bias)
+        func recurrentPart(_ ah: Int32, exponents e: UInt8, bias: Int64) -> Int32 {
+            clampQ12(((recurrentProduct(ah, e) &+ round) &>> shift) &+ bias)
         }
 
         @inline(__always)
