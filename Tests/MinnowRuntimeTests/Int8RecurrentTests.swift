@@ -95,6 +95,9 @@ final class Int8RecurrentTests: XCTestCase {
     func testValidationAcceptsWellFormedAndRejectsMalformedOperands() {
         var rng = Int8RNNRandom(seed: 5)
         let op = RandomRecurrentOp(gates: 4, steps: 4, features: 3, units: 2, rng: &rng)
+        // `good` points into `op`'s buffers: keep `op` alive to the end (optimized builds end
+        // lifetimes at the last use).
+        defer { withExtendedLifetime(op) {} }
         let good = op.operands()
         let output = Int8RecurrentLayout.Operand(type: .int8, shape: TensorShape([1, 2]), constant: nil)
         func check(_ inputs: [Int8RecurrentLayout.Operand], output out: Int8RecurrentLayout.Operand = output,
