@@ -55,11 +55,18 @@ public enum Int8GRUKernel {
             let table = tableBuffer.baseAddress.unsafelyUnwrapped
             for t in 0..<k.steps {
                 let xt = x + t &* features
-                for f in 0..<features { vx[f] = Int16(xt[f]) &- zeroPoint }
+                // Steps whose inputs all sit at the zero point (blank image rows) add nothing.
+                var anyInput: Int16 = 0
+                for f in 0..<features {
+                    let v = Int16(xt[f]) &- zeroPoint
+                    vx[f] = v
+                    anyInput |= v
+                }
+                let inputFeatures = anyInput == 0 ? 0 : features
                 for j in 0..<hidden {
                     let rx = wx + j &* features
                     var xz: Int32 = 0, xr: Int32 = 0, xn: Int32 = 0
-                    for f in 0..<features {
+                    for f in 0..<inputFeatures {
                         let v = Int32(vx[f])
                         xz &+= Int32(rx[f]) &* v
                         xr &+= Int32(rx[rowStrideX &+ f]) &* v

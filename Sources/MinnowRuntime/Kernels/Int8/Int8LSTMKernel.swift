@@ -120,12 +120,19 @@ public enum Int8LSTMKernel {
             let table = tableBuffer.baseAddress.unsafelyUnwrapped
             for t in 0..<k.steps {
                 let xt = x + t &* features
-                for f in 0..<features { vx[f] = Int16(xt[f]) &- zeroPoint }
+                // Steps whose inputs all sit at the zero point (blank image rows) add nothing.
+                var anyInput: Int16 = 0
+                for f in 0..<features {
+                    let v = Int16(xt[f]) &- zeroPoint
+                    vx[f] = v
+                    anyInput |= v
+                }
+                let inputFeatures = anyInput == 0 ? 0 : features
                 for j in 0..<hidden {
                     // The four gate rows of unit j share every load of v_x and h.
                     let rx = wx + j &* features
                     var xi: Int32 = 0, xf: Int32 = 0, xg: Int32 = 0, xo: Int32 = 0
-                    for f in 0..<features {
+                    for f in 0..<inputFeatures {
                         let v = Int32(vx[f])
                         xi &+= Int32(rx[f]) &* v
                         xf &+= Int32(rx[rowStrideX &+ f]) &* v
