@@ -51,7 +51,7 @@ final class RecurrentQuantizerTests: XCTestCase {
         let steps = 3, features = 5, units = 4
         let x = builder.addTensor(name: "x", type: .int8, shape: [1, steps, features],
                                   quantization: QuantizationParameters(scale: 1.0 / 255, zeroPoint: -128))
-        var rng = TestRandom(seed: 7)
+        var rng = RecurrentTestRandom(seed: 7)
         let out = try RecurrentQuantizer.emitLSTM(
             into: &builder, input: x, inputQuantization: QuantizationParameters(scale: 1.0 / 255, zeroPoint: -128),
             inputWeights: rng.floats(16 * features, 0.5), recurrentWeights: rng.floats(16 * units, 0.5),
@@ -89,7 +89,7 @@ final class RecurrentQuantizerTests: XCTestCase {
     // MARK: Int8 kernels against float LSTM/GRU
 
     func testInt8LSTMTracksFloatLSTM() throws {
-        var rng = TestRandom(seed: 11)
+        var rng = RecurrentTestRandom(seed: 11)
         let steps = 28, features = 28, units = 32
         // Trained-like magnitudes: Glorot-sized input weights, ~orthogonal-sized recurrent weights.
         let wx = rng.floats(4 * units * features, 0.35)
@@ -112,7 +112,7 @@ final class RecurrentQuantizerTests: XCTestCase {
     }
 
     func testInt8GRUTracksFloatGRU() throws {
-        var rng = TestRandom(seed: 12)
+        var rng = RecurrentTestRandom(seed: 12)
         let steps = 20, features = 12, units = 24
         let wx = rng.floats(3 * units * features, 0.4)
         let wh = rng.floats(3 * units * units, 0.3)
@@ -301,7 +301,7 @@ enum FloatRecurrent {
 }
 
 /// A seeded SplitMix64 generator (reproducible test data).
-struct TestRandom: RandomNumberGenerator {
+struct RecurrentTestRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
