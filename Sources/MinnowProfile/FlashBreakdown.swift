@@ -18,26 +18,14 @@ public struct FlashBreakdown: Sendable, Equatable {
             let code = model.operatorCode(op)
             for (position, t) in model.operatorInputs(op).enumerated() where model.isConstant(t) && !seen.contains(t) {
                 seen.insert(t)
-                let bytes = model.tensorByteCount(t)
-                let rank = model.tensorShape(t).rank
-                if rank >= 2 && position >= 1 {
-                    weightBytes += bytes
-                } else if rank == 1 && Self.isBiasPosition(code, position) {
-                    biasBytes += bytes
-                } else {
-                    quantizationBytes += bytes
+                let bytes = model.storedByteCount(t)
+                switch OperandRole.of(code, position: position) {
+                case .weights: weightBytes += bytes
+                case .bias: biasBytes += bytes
+                case .quantization: quantizationBytes += bytes
                 }
             }
         }
         graphBytes = model.byteCount - weightBytes - biasBytes - quantizationBytes
-    }
-
-    static func isBiasPosition(_ code: OperatorCode, _ position: Int) -> Bool {
-        switch code {
-        case .fullyConnected, .conv2D, .depthwiseConv2D: return position == 2
-        case .lstm: return position == 3
-        case .gru: return position == 3 || position == 4
-        default: return false
-        }
     }
 }

@@ -10,6 +10,8 @@ public struct ModelInspection: Sendable {
         public var shape: [Int]
         public var isConstant: Bool
         public var byteCount: Int
+        /// Quantization as text, e.g. "s=0.0039 z=-128" or "per-channel (16)"; empty for float.
+        public var quantization: String
     }
 
     public struct OperatorInfo: Sendable {
@@ -37,16 +39,20 @@ public struct ModelInspection: Sendable {
         func info(_ t: Int) -> TensorInfo {
             TensorInfo(index: t, name: model.tensorName(t), type: model.tensorType(t),
                        shape: model.tensorShape(t).dimensions, isConstant: model.isConstant(t),
-                       byteCount: model.tensorByteCount(t))
+                       byteCount: model.storedByteCount(t), quantization: Self.describeQuantization(model, t))
         }
         var counted = Set<Int>()
         operators = (0..<model.operatorCount).map { op in
             let ins = model.operatorInputs(op).map(info)
             let outs = model.operatorOutputs(op).map(info)
             var parameters = 0
-            for t in ins where t.isConstant && !counted.contains(t.index) {
+            let code = model.operatorCode(op)
+            for (position, t) in ins.enumerated() where t.isConstant && !counted.contains(t.index) {
                 counted.insert(t.index)
-                parameters += t.shape.reduce(1, *)
+                // Parameters are the trained values (weights and biases), as Keras counts them;
+                // float batch-norm scale/offset count too.
+                let role = OperandRole.of(code, position: position)
+                if role != .quantization || code == .batchNorm { parameters += t.shape.reduce(1, *) }
             }
             return OperatorInfo(index: op, name: outs.first?.name ?? "op\(op)", code: model.operatorCode(op),
                                 inputs: ins, outputs: outs, options: model.operatorOptions(op),
@@ -57,18 +63,24 @@ public struct ModelInspection: Sendable {
         fileBytes = model.byteCount
     }
 
+    static func describeQuantization(_ model: Model, _ t: Int) -> String {
+        guard let q = model.quantization(t) else { return "" }
+        if q.count == 1 { return "s=\(q.scale()) z=\(q.zeroPoint())" }
+        return "per-channel (\(q.count), axis \(q.axis))"
+    }
+
     /// The text table `minnow inspect` prints.
     public func table() -> String {
         var lines: [String] = []
-        lines.append("#   name                      op                 output shape      type     params      MACs")
+        lines.append("#   name                      op                 output shape      type     params      MACs  output quantization")
         for op in operators {
             let out = op.outputs.first
             lines.append(
                 "\(op.index)".padded(4) + op.name.padded(26) + "\(op.code)".padded(19)
                 + "\(out?.shape ?? [])".padded(18) + "\(out?.type ?? .float32)".padded(9)
-                + "\(op.parameterCount)".leftPadded(6) + "\(op.macs)".leftPadded(10))
+                + "\(op.parameterCount)".leftPadded(6) + "\(op.macs)".leftPadded(10) + "  " + (out?.quantization ?? ""))
         }
-        lines.append("inputs: " + inputs.map { "\($0.name) \($0.shape) \($0.type)" }.joined(separator: ", "))
+        lines.append("inputs: " + inputs.map { "\($0.name) \($0.shape) \($0.type) \($0.quantization)" }.joined(separator: ", "))
         lines.append("outputs: " + outputs.map { "\($0.name) \($0.shape) \($0.type)" }.joined(separator: ", "))
         lines.append("total: \(operators.count) operators, \(parameterCount) parameters, \(macs) MACs, \(fileBytes) file bytes")
         return lines.joined(separator: "\n")

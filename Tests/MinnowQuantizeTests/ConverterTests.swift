@@ -20,16 +20,16 @@ final class ConverterTests: XCTestCase {
         XCTAssertNotNil(m.tensors[m.inputs[0]].quantization)
         XCTAssertNotNil(m.tensors[m.outputs[0]].quantization)
         let fc = m.operators[0]
-        XCTAssertEqual(fc.inputs.count, 5)
+        XCTAssertEqual(fc.inputs.count, 4, "x, packed weights, folded bias, requantization [2, n]")
         XCTAssertEqual(fc.options.activation, .relu)
-        let (x, w, b, mult, shift) = (m.tensors[fc.inputs[0]], m.tensors[fc.inputs[1]], m.tensors[fc.inputs[2]],
-                                      m.tensors[fc.inputs[3]], m.tensors[fc.inputs[4]])
+        let (x, w, b, rq) = (m.tensors[fc.inputs[0]], m.tensors[fc.inputs[1]], m.tensors[fc.inputs[2]], m.tensors[fc.inputs[3]])
         XCTAssertEqual(w.type, .int8); XCTAssertEqual(w.shape, [20, 10])
         XCTAssertEqual(w.constantBytes!.count, 20 * 12, "k = 10 padded to 12 in the n16k4 layout")
         XCTAssertEqual(w.quantization!.scales.count, 20)
         XCTAssertEqual(w.quantization!.zeroPoints, [Int32](repeating: 0, count: 20))
         XCTAssertEqual(b.type, .int32); XCTAssertEqual(b.shape, [20])
-        XCTAssertEqual(mult.type, .int32); XCTAssertEqual(shift.type, .int32)
+        XCTAssertEqual(rq.type, .int32); XCTAssertEqual(rq.shape, [2, 20])
+        XCTAssertEqual(w.layout, .n16k4)
 
         // Independent recomputation of channel 5: weights, folded bias, multiplier.
         let floatW = FloatGraphValues(float).constant("dense/weights")
@@ -48,7 +48,7 @@ final class ConverterTests: XCTestCase {
         XCTAssertEqual(int32Values(b)[c], expectedBias)
         let sOut = m.tensors[fc.outputs[0]].quantization!.scales[0]
         let real = Double(sIn) * Double(sw) / Double(sOut)
-        let mc = int32Values(mult)[c], sc = int32Values(shift)[c]
+        let mc = int32Values(rq)[c], sc = int32Values(rq)[20 + c]
         XCTAssertEqual(Double(mc) * pow(2, Double(sc) - 31), real, accuracy: real * 1e-6)
         // Second FC: 16-channel panel boundary — 3 channels, k = 20.
         XCTAssertEqual(m.tensors[m.operators[1].inputs[1]].constantBytes!.count, 3 * 20)
@@ -62,8 +62,10 @@ final class ConverterTests: XCTestCase {
         let fc = m.operators[0]
         let inQ = m.tensors[fc.inputs[0]].quantization!, outQ = m.tensors[fc.outputs[0]].quantization!
         let packed = int8Values(m.tensors[fc.inputs[1]])
-        let bias = int32Values(m.tensors[fc.inputs[2]]), mult = int32Values(m.tensors[fc.inputs[3]])
-        let shift = int32Values(m.tensors[fc.inputs[4]])
+        let bias = int32Values(m.tensors[fc.inputs[2]])
+        // Requantization constant [2, n]: multipliers, then shifts.
+        let rq = int32Values(m.tensors[fc.inputs[3]])
+        let mult = Array(rq[0..<20]), shift = Array(rq[20..<40])
         // Simulate only the first layer and read its output: make it the graph output.
         var plan = result.plan
         plan.graph.outputs = [plan.graph.operators[0].outputs[0]]
@@ -106,7 +108,7 @@ final class ConverterTests: XCTestCase {
         XCTAssertEqual(m.tensors[m.outputs[0]].quantization, QuantizationParameters(scale: 1.0 / 256, zeroPoint: -128))
         // ReLU-fused conv output range starts at 0 → zero point −128.
         XCTAssertEqual(m.tensors[conv.outputs[0]].quantization!.zeroPoints[0], -128)
-        // Depthwise: plain layout, axis 3, bias folded without the +128.
+        // Depthwise: plain layout, axis 3, bias folded as for the GEMM ops: bias − (z_in + 128)·Σw.
         let dw = m.operators[2]
         let dwW = m.tensors[dw.inputs[1]]
         XCTAssertEqual(dwW.constantBytes!.count, 36)
@@ -117,7 +119,7 @@ final class ConverterTests: XCTestCase {
         for c in 0..<4 {
             let sum = (0..<9).reduce(Int32(0)) { $0 + Int32(q[$1 * 4 + c]) }
             let bq = Int32((floatBias[c] / (sIn * dwW.quantization!.scales[c])).rounded())
-            XCTAssertEqual(int32Values(m.tensors[dw.inputs[2]])[c], bq - zIn * sum)
+            XCTAssertEqual(int32Values(m.tensors[dw.inputs[2]])[c], bq - (zIn + 128) * sum)
         }
     }
 

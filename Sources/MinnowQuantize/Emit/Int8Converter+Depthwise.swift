@@ -21,13 +21,14 @@ extension Int8Converter {
         var sums = [Int32](repeating: 0, count: channels)
         for (i, q) in weights.values.enumerated() { sums[i % channels] += Int32(q) }
         let biasQ = BiasQuantization.quantize(bias, inputScale: sIn, weightScales: weights.scales)
-        let folded = (0..<channels).map { biasQ[$0] &- zIn &* sums[$0] }
+        // Folded as for the GEMM ops (Graph.swift): bias − (z_in + 128)·Σw.
+        let folded = WeightPacking.foldedBias(biasQ, channelSums: sums, inputZeroPoint: zIn)
         let b = addInt32Constant(name: "\(name)/folded_bias", values: folded,
                                  quantization: QuantizationParameters(scales: weights.scales.map { sIn * $0 },
                                                                       zeroPoints: [Int32](repeating: 0, count: channels)))
-        let (m, s) = addRequantization(name: name, inputScale: sIn, weightScales: weights.scales,
-                                       outputScale: outputParameters.scales[0])
+        let rq = addRequantization(name: name, inputScale: sIn, weightScales: weights.scales,
+                                   outputScale: outputParameters.scales[0])
         let y = addInt8Output(op.outputs[0])
-        builder.addOperator(.depthwiseConv2D, inputs: [x, w, b, m, s], outputs: [y], options: op.options)
+        builder.addOperator(.depthwiseConv2D, inputs: [x, w, b, rq], outputs: [y], options: op.options)
     }
 }

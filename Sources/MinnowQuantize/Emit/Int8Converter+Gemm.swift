@@ -17,8 +17,8 @@ extension Int8Converter {
         let bias = try constant(op.inputs[2], of: op)
         let channels = shape[0], depth = shape.dropFirst().reduce(1, *)
 
-        let packed = WeightPacking.pack(weights.values, channels: channels, depth: depth)
-        let w = addInt8Constant(name: "\(name)/weights", shape: shape, values: packed, quantization: weights.parameters)
+        let w = builder.addPackedWeights(name: "\(name)/weights", shape: shape, values: weights.values,
+                                         quantization: weights.parameters)
 
         let sIn = inputParameters.scales[0]
         let biasQ = BiasQuantization.quantize(bias, inputScale: sIn, weightScales: weights.scales)
@@ -28,9 +28,9 @@ extension Int8Converter {
         let biasScales = weights.scales.map { sIn * $0 }
         let b = addInt32Constant(name: "\(name)/folded_bias", values: folded,
                                  quantization: QuantizationParameters(scales: biasScales, zeroPoints: [Int32](repeating: 0, count: channels)))
-        let (m, s) = addRequantization(name: name, inputScale: sIn, weightScales: weights.scales,
-                                       outputScale: outputParameters.scales[0])
+        let rq = addRequantization(name: name, inputScale: sIn, weightScales: weights.scales,
+                                   outputScale: outputParameters.scales[0])
         let y = addInt8Output(op.outputs[0])
-        builder.addOperator(op.code, inputs: [x, w, b, m, s], outputs: [y], options: op.options)
+        builder.addOperator(op.code, inputs: [x, w, b, rq], outputs: [y], options: op.options)
     }
 }

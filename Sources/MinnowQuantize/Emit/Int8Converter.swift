@@ -8,7 +8,12 @@ import MinnowRuntime
 /// live in one file each (`Int8Converter+*.swift`) so the operand conventions are easy to adapt.
 public struct Int8Converter {
     public let plan: QuantizationPlan
-    public var builder = ModelBuilder()
+    public var builder: ModelBuilder = {
+        // Deployment files: activation names stay (layers are matched by them), constant names go.
+        var b = ModelBuilder()
+        b.includesConstantNames = false
+        return b
+    }()
     /// Emitted index of each graph tensor's int8 and float forms.
     var int8Form: [Int: Int] = [:]
     var floatForm: [Int: Int] = [:]
@@ -106,10 +111,11 @@ public struct Int8Converter {
     }
 
     /// Multiplier and shift constants for `s_in · s_w[c] / s_out` per channel.
-    mutating func addRequantization(name: String, inputScale: Float, weightScales: [Float], outputScale: Float) -> (Int, Int) {
+    /// The `[2, n]` requantization constant (multipliers, then shifts) of an int8 GEMM or
+    /// depthwise operator.
+    mutating func addRequantization(name: String, inputScale: Float, weightScales: [Float], outputScale: Float) -> Int {
         let multipliers = weightScales.map { QuantizedMultiplier(Double(inputScale) * Double($0) / Double(outputScale)) }
-        return (addInt32Constant(name: "\(name)/multipliers", values: multipliers.map(\.multiplier)),
-                addInt32Constant(name: "\(name)/shifts", values: multipliers.map(\.shift)))
+        return builder.addRequantization(name: "\(name)/requantization", multipliers)
     }
 
     func constant(_ t: Int, of op: FloatGraph.Operator) throws -> [Float] {

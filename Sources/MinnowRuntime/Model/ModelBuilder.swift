@@ -32,6 +32,10 @@ public struct ModelBuilder: Sendable {
     /// is written as format version 2 and `Model.tensorNameBytes` is empty).
     public var includesNames = true
 
+    /// Store the names of constants too. Activation names are what tools match layers by
+    /// (parity, profiles); constant names only cost flash, so int8 deployment files drop them.
+    public var includesConstantNames = true
+
     /// Leave out the quantization parameters of the weights and biases of int8
     /// fully-connected, conv and depthwise operators: their requantization constants already
     /// carry everything the kernels need, and per-channel scales would cost 8 bytes a channel.

@@ -117,7 +117,7 @@ extension ModelBuilder {
     /// True when the graph needs format version 2: a quantized tensor, a packed layout, or
     /// names left out.
     public var needsVersion2: Bool {
-        !includesNames || tensors.contains { $0.quantization != nil || $0.layout != .dense }
+        !includesNames || !includesConstantNames || tensors.contains { $0.quantization != nil || $0.layout != .dense }
     }
 
     /// Constants whose quantization parameters are redundant: used only as weights or bias of
@@ -187,7 +187,10 @@ extension ModelBuilder {
         var strings: [UInt8] = []
         var nameOffsets: [Int] = []
         if includesNames {
-            for t in tensors { nameOffsets.append(strings.count); strings.append(contentsOf: t.name.utf8) }
+            for t in tensors {
+                nameOffsets.append(strings.count)
+                if t.constantBytes == nil || includesConstantNames { strings.append(contentsOf: t.name.utf8) }
+            }
             nameOffsets.append(strings.count)
         }
 

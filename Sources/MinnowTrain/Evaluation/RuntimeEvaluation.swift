@@ -23,10 +23,9 @@ public struct RuntimeEvaluation: Sendable {
             defer { arena.deallocate() }
             var interpreter: Interpreter
             do { interpreter = try Interpreter(model: model, arena: arena) } catch { throw TrainError("cannot start interpreter: \(error)") }
-            let input = interpreter.inputFloats(0)
             let itemSize = data.itemShape.reduce(1, *)
-            guard input.count == itemSize else {
-                throw TrainError("model input holds \(input.count) values but data items have shape \(data.itemShape) (\(itemSize) values)")
+            guard interpreter.inputCount(0) == itemSize else {
+                throw TrainError("model input holds \(interpreter.inputCount(0)) values but data items have shape \(data.itemShape) (\(itemSize) values)")
             }
             let count = min(limit ?? data.count, data.count)
             var predictions = [Int32]()
@@ -34,10 +33,9 @@ public struct RuntimeEvaluation: Sendable {
             var correct = 0
             try data.features.withUnsafeBufferPointer { features in
                 for i in 0..<count {
-                    input.baseAddress!.update(from: features.baseAddress! + i * itemSize, count: itemSize)
+                    interpreter.setInput(0, from: features.baseAddress! + i * itemSize)
                     do { try interpreter.invoke() } catch { throw TrainError("inference failed on item \(i): \(error)") }
-                    let output = interpreter.outputFloats(0)
-                    let predicted = Int32(argmax(output.baseAddress!, output.count))
+                    let predicted = Int32(interpreter.outputArgmax(0))
                     predictions.append(predicted)
                     if predicted == data.labels[i] { correct += 1 }
                     if i % 500 == 499 || i == count - 1 { progress(i + 1, count) }
