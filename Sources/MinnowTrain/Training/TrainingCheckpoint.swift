@@ -116,7 +116,7 @@ public struct TrainingCheckpoint: Equatable, Sendable {
             }
             for (values, parameter) in zip(saved.parameters, parameters) {
                 guard values.name == parameter.name, values.shape == parameter.shape, values.values.count == parameter.value.count else {
-                    throw mismatch("parameter '\(values.name)' has shape \(values.shape), the model's '\(parameter.name)' has shape \(parameter.shape)")
+                    throw mismatch("layer '\(saved.name)' parameter '\(values.name)' has shape \(values.shape), the model's '\(parameter.name)' has shape \(parameter.shape)")
                 }
             }
             if layer as? StatefulLayer == nil, !saved.state.isEmpty {
