@@ -76,7 +76,7 @@ public struct Trainer {
             return TrainError(text)
         }
 
-        for epoch in firstEpoch..<(max(1, config.epochs) + 1) {
+        for epoch in stride(from: firstEpoch, through: max(1, config.epochs), by: 1) {
             var generator = SeededGenerator(seed: config.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(epoch))
             var order = Array(0..<train.count)
             order.shuffle(using: &generator)
