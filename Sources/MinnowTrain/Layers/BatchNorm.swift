@@ -241,3 +241,18 @@ public final class BatchNorm: Layer {
         }
     }
 }
+
+extension BatchNorm: StatefulLayer {
+    /// The moving averages, which training updates but the optimizer does not see.
+    public var trainingState: [LayerStateEntry] {
+        [LayerStateEntry(name: "moving_mean", value: .floats(movingMean)),
+         LayerStateEntry(name: "moving_variance", value: .floats(movingVariance))]
+    }
+
+    public func restoreTrainingState(_ state: [LayerStateEntry]) throws {
+        let mean = try floats("moving_mean", count: channels, in: state)
+        let variance = try floats("moving_variance", count: channels, in: state)
+        movingMean = mean
+        movingVariance = variance
+    }
+}

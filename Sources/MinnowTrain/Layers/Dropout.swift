@@ -68,3 +68,16 @@ public final class Dropout: Layer {
     /// Dropout is the identity at inference: no operator, the input tensor passes through.
     public func export(to builder: inout ModelBuilder, input: Int) throws -> Int { input }
 }
+
+extension Dropout: StatefulLayer {
+    /// The mask generator's position: restoring it makes the next masks those the
+    /// uninterrupted run would draw.
+    public var trainingState: [LayerStateEntry] {
+        [LayerStateEntry(name: "generator", value: .words([generator.rawState]))]
+    }
+
+    public func restoreTrainingState(_ state: [LayerStateEntry]) throws {
+        generator.rawState = try words("generator", count: 1, in: state)[0]
+        mask = []
+    }
+}

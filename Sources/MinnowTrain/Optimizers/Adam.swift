@@ -5,7 +5,7 @@ import Foundation
 ///     m ← m + (1 − β1)(g − m);  v ← v + (1 − β2)(g² − v)
 ///     α = lr · √(1 − β2^t) / (1 − β1^t)        (t = iterations + 1)
 ///     w ← w − α · m / (√v + ε)
-public final class Adam: Optimizer {
+public final class Adam: StatefulOptimizer {
     public var kind: String { "Adam" }
     public var schedule: LearningRateSchedule
     public var regularization: Regularization
@@ -69,5 +69,18 @@ public final class Adam: Optimizer {
     public func reset() {
         table.removeAll()
         iterations = 0
+    }
+
+    public func state(for parameters: [Parameter]) -> OptimizerState {
+        OptimizerState(kind: kind, iterations: iterations, slots: table.exportedSlots(for: parameters))
+    }
+
+    public func restore(_ state: OptimizerState, for parameters: [Parameter]) throws {
+        guard state.kind == kind else {
+            throw TrainError("cannot restore \(state.kind) optimizer state into \(kind)")
+        }
+        guard state.iterations >= 0 else { throw TrainError("\(kind) state: negative iteration count \(state.iterations)") }
+        try table.restore(state.slots, for: parameters, kind: kind)
+        iterations = state.iterations
     }
 }

@@ -51,6 +51,12 @@ struct OptimizerSlotTable {
     }
 
     mutating func removeAll() { slots.removeAll() }
+
+    /// The slots of `parameter` if it has any (none before its first update).
+    func existingSlots(for parameter: Parameter) -> OptimizerSlots? {
+        guard let existing = slots[ObjectIdentifier(parameter)], existing.first.count == parameter.value.count else { return nil }
+        return existing
+    }
 }
 
 /// Splits an element-wise update over cores when the parameter is large.

@@ -1,7 +1,7 @@
 /// Stochastic gradient descent with optional momentum and Nesterov momentum, in Keras' form:
 /// `v ← μ·v − lr·g`, then `w ← w + v`, or with Nesterov `w ← w + μ·v − lr·g` (new `v`).
 /// Without momentum this is plain `w ← w − lr·g`.
-public final class SGD: Optimizer {
+public final class SGD: StatefulOptimizer {
     public var kind: String { "SGD" }
     public var schedule: LearningRateSchedule
     public var regularization: Regularization
@@ -62,5 +62,18 @@ public final class SGD: Optimizer {
     public func reset() {
         table.removeAll()
         iterations = 0
+    }
+
+    public func state(for parameters: [Parameter]) -> OptimizerState {
+        OptimizerState(kind: kind, iterations: iterations, slots: table.exportedSlots(for: parameters))
+    }
+
+    public func restore(_ state: OptimizerState, for parameters: [Parameter]) throws {
+        guard state.kind == kind else {
+            throw TrainError("cannot restore \(state.kind) optimizer state into \(kind)")
+        }
+        guard state.iterations >= 0 else { throw TrainError("\(kind) state: negative iteration count \(state.iterations)") }
+        try table.restore(state.slots, for: parameters, kind: kind)
+        iterations = state.iterations
     }
 }

@@ -8,7 +8,7 @@ public enum TrainingEvent {
 }
 
 /// Figures for one finished epoch.
-public struct EpochResult: Sendable {
+public struct EpochResult: Equatable, Sendable {
     public var epoch: Int
     public var trainLoss: Float
     public var trainAccuracy: Float
@@ -19,7 +19,7 @@ public struct EpochResult: Sendable {
 }
 
 /// The outcome of `Trainer.fit`.
-public struct TrainingHistory: Sendable {
+public struct TrainingHistory: Equatable, Sendable {
     public var epochs: [EpochResult] = []
     public var finalTestAccuracy: Float? { epochs.last?.testAccuracy }
 }
@@ -33,9 +33,14 @@ public struct Trainer {
     }
 
     /// Trains `model` (built) on `train`, evaluating on `test` after every epoch.
-    /// Throws when the loss becomes NaN or infinite, naming the epoch and batch.
+    ///
+    /// With `checkpointing`, continues from its `resumeFrom` checkpoint (when given) and hands
+    /// a checkpoint to its `save` after every epoch; the history then includes the resumed
+    /// epochs. Throws when the loss becomes NaN or infinite, naming the epoch and batch; no
+    /// checkpoint of a diverged state is ever handed to `save`.
     public func fit(
         _ model: Sequential, train: LabeledDataset, test: LabeledDataset?,
+        checkpointing: Checkpointing? = nil,
         onEvent: (TrainingEvent) -> Void = { _ in }
     ) throws -> TrainingHistory {
         guard model.isBuilt else { throw TrainError("fit: build the model first") }
@@ -50,8 +55,28 @@ public struct Trainer {
         let loss = SoftmaxCrossEntropy()
         let parameters = model.parameters
         var history = TrainingHistory()
+        let fingerprint = checkpointing.map { _ in DataFingerprint(train) }
+        var firstEpoch = 1
+        /// The epoch of the newest checkpoint saved or resumed from (0: none yet).
+        var lastGoodEpoch = 0
+        if let checkpointing, let checkpoint = checkpointing.resumeFrom {
+            try checkpointing.prepareResume(from: checkpoint, model: model, optimizer: optimizer,
+                                            configuration: config, data: fingerprint!)
+            history = checkpoint.history
+            firstEpoch = checkpoint.completedEpochs + 1
+            lastGoodEpoch = checkpoint.completedEpochs
+        }
+        func diverged(_ what: String) -> TrainError {
+            var text = "training diverged: \(what)"
+            if let checkpointing, lastGoodEpoch > 0 {
+                text += ". The last good checkpoint (after epoch \(lastGoodEpoch)) is kept at \(checkpointing.source); to continue from it with a lower learning rate, run again with --resume --lr X --allow-setting-change"
+            } else {
+                text += "; try a lower --lr"
+            }
+            return TrainError(text)
+        }
 
-        for epoch in 1...max(1, config.epochs) {
+        for epoch in stride(from: firstEpoch, through: max(1, config.epochs), by: 1) {
             var generator = SeededGenerator(seed: config.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(epoch))
             var order = Array(0..<train.count)
             order.shuffle(using: &generator)
@@ -67,7 +92,7 @@ public struct Trainer {
                 let logits = model.forward(input, training: true)
                 let result = try loss.evaluate(predictions: logits, targets: .classes(labels))
                 guard result.loss.isFinite else {
-                    throw TrainError("training diverged: loss is \(result.loss) at epoch \(epoch), batch \(b + 1) of \(batchesPerEpoch); try a lower --lr")
+                    throw diverged("loss is \(result.loss) at epoch \(epoch), batch \(b + 1) of \(batchesPerEpoch)")
                 }
                 model.backward(result.gradient)
                 rate = optimizer.currentLearningRate
@@ -86,6 +111,16 @@ public struct Trainer {
                                      trainAccuracy: Float(correct) / Float(max(1, seen)),
                                      testAccuracy: testAccuracy, seconds: seconds, learningRate: rate)
             history.epochs.append(result)
+            if let checkpointing {
+                let checkpoint = TrainingCheckpoint(model: model, optimizer: optimizer, completedEpochs: epoch, history: history,
+                                                    configuration: config, data: fingerprint!,
+                                                    modelIdentity: checkpointing.modelIdentity)
+                guard checkpoint.isFinite, result.trainLoss.isFinite else {
+                    throw diverged("parameters or optimizer state became non-finite during epoch \(epoch)")
+                }
+                try checkpointing.save(checkpoint)
+                lastGoodEpoch = epoch
+            }
             onEvent(.epochEnd(result))
         }
         return history
@@ -122,7 +157,7 @@ public struct Trainer {
         }
     }
 
-    private func makeOptimizer(_ config: TrainingConfiguration, schedule: LearningRateSchedule) -> Optimizer {
+    private func makeOptimizer(_ config: TrainingConfiguration, schedule: LearningRateSchedule) -> StatefulOptimizer {
         let regularization = Regularization(l1: config.l1, l2: config.l2)
         switch config.optimizer {
         case .adam: return Adam(schedule: schedule, regularization: regularization)

@@ -1,5 +1,5 @@
 /// Everything that controls a training run. Defaults are the ones `minnow train` uses.
-public struct TrainingConfiguration: Sendable {
+public struct TrainingConfiguration: Equatable, Sendable {
     public enum OptimizerKind: String, Sendable, CaseIterable { case adam, sgd }
     public enum ScheduleKind: String, Sendable, CaseIterable { case constant, step, cosine }
 
