@@ -11,6 +11,7 @@ COMMANDS
   train    train a float model (preset or JSON spec) and save a .minnow file
   eval     run a .minnow file in MinnowRuntime over a data set and print its accuracy
   quantize convert a float model to int8 (calibrated; per-channel weights)
+  profile  flash, arena RAM and per-layer latency of a model (vs another, on a board)
   inspect  list a model's operators, shapes, types, parameters, MACs, flash and arena bytes
   help     show this text, or 'minnow help COMMAND'
 
@@ -23,6 +24,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "demo": (DemoCommand.help, DemoCommand.run),
     "inspect": (InspectCommand.help, InspectCommand.run),
     "quantize": (QuantizeCommand.help, QuantizeCommand.run),
+    "profile": (ProfileCommand.help, ProfileCommand.run),
 ]
 
 var arguments = Array(CommandLine.arguments.dropFirst())

@@ -120,13 +120,7 @@ public struct Interpreter: @unchecked Sendable {
     /// Runs every operator in order. Recurrent state starts at zero on each call unless the
     /// interpreter is `streaming`.
     public func invoke() throws(RuntimeError) {
-        for op in 0..<model.operatorCount {
-            if model.tensorType(model.operatorInputs(op)[0]) == .int8 || model.operatorCode(op) == .quantize {
-                runInt8(op)
-            } else {
-                try run(op)
-            }
-        }
+        for op in 0..<model.operatorCount { try invokeOperator(op) }
     }
 
     /// Zeroes the recurrent state of every int8 LSTM/GRU (for `streaming` interpreters: starts a
