@@ -1,4 +1,5 @@
 import Foundation
+import MinnowRuntime
 
 /// `minnow` — thin command-line front end over MinnowTrain, MinnowData and MinnowRuntime.
 let usage = """
@@ -11,6 +12,7 @@ COMMANDS
   train    train a float model (preset or JSON spec) and save a .minnow file
   eval     run a .minnow file in MinnowRuntime over a data set and print its accuracy
   quantize convert a float model to int8 (calibrated; per-channel weights)
+  parity   int8 vs float on a data set: accuracy, agreement, per-layer SQNR (text, JSON, HTML)
   profile  flash, arena RAM and per-layer latency of a model (vs another, on a board)
   inspect  list a model's operators, shapes, types, parameters, MACs, flash and arena bytes
   help     show this text, or 'minnow help COMMAND'
@@ -25,6 +27,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "inspect": (InspectCommand.help, InspectCommand.run),
     "quantize": (QuantizeCommand.help, QuantizeCommand.run),
     "profile": (ProfileCommand.help, ProfileCommand.run),
+    "parity": (ParityCommand.help, ParityCommand.run),
 ]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -40,6 +43,11 @@ if name == "help" || name == "--help" || name == "-h" {
 guard let command = commands[name] else {
     Terminal.note("minnow: unknown command '\(name)'\n\n\(usage)")
     exit(2)
+}
+// Test-only fault injection (tools/parity-check proves the parity gates can fail).
+if ProcessInfo.processInfo.environment["MINNOW_TEST_BREAK_ROUNDING"] == "1" {
+    MinnowRuntime.RuntimeTesting.breaksRounding = true
+    Terminal.note("minnow: MINNOW_TEST_BREAK_ROUNDING=1: requantization truncates (deliberate fault for tests)")
 }
 do {
     try command.run(arguments)
