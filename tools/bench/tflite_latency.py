@@ -20,6 +20,7 @@ so machine drift hits both alike; each figure is the median over rounds of per-r
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -234,9 +235,17 @@ def prepare_tflite(tf, keras, preset, x_train, y_train, args, work, log):
             result["int8_variant"] = variant
             result["int8_attempts"] = attempts + [{"variant": variant, "status": "ok"}]
             return result
-        status = (f"killed by signal {-done.returncode}" if done.returncode < 0
-                  else f"exit status {done.returncode}")
-        tail = (done.stderr or "").strip().splitlines()[-1:] or [""]
+        if done.returncode < 0:
+            try:
+                status = f"killed by {signal.Signals(-done.returncode).name}"
+            except ValueError:
+                status = f"killed by signal {-done.returncode}"
+        else:
+            status = f"exit status {done.returncode}"
+        # The last line that is not TensorFlow's logging (a crash leaves no message of its own).
+        lines = [l.strip() for l in (done.stderr or "").splitlines()
+                 if l.strip() and not l.startswith((" ", "I0000", "W0000", "WARNING:"))]
+        tail = ([] if done.returncode < 0 else lines[-1:]) or [""]
         log(f"keras  lstm: {variant} int8 conversion failed ({status}): {tail[0][:200]}")
         attempts.append({"variant": variant, "status": status, "message": tail[0][:500]})
     result["int8_attempts"] = attempts
@@ -296,10 +305,30 @@ def main(argv=None):
                 log(f"{os.path.join(args.work, name)}: not found (tools/bench-latency makes it)")
                 return 2
 
+    # TensorFlow's converter prints to file descriptor 1: send it to stderr until the report.
+    sys.stdout.flush()
+    real_stdout = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        report = measure(args, presets, x_train, y_train, image, input_path, log)
+    finally:
+        sys.stdout.flush()
+        os.dup2(real_stdout, 1)
+        os.close(real_stdout)
+    print_report(report, args)
+    return 0
+
+
+def measure(args, presets, x_train, y_train, image, input_path, log):
+    """Prepares and times every model; returns the report dictionary."""
     tf, keras = import_tf(2)
     prepared = {}
     for p in presets:
         prepared[p] = prepare_tflite(tf, keras, p, x_train, y_train, args, args.work, log)
+        for kind in ("int8", "float"):
+            if kind in prepared[p]:
+                with open(os.path.join(args.work, f"tflite-{p}-{kind}.tflite"), "wb") as f:
+                    f.write(prepared[p][kind])
 
     subjects = {}
     for p in presets:
@@ -364,6 +393,12 @@ def main(argv=None):
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
         "presets": results,
     }
+    return report
+
+
+def print_report(report, args):
+    """The table (or JSON) on stdout."""
+    results, overhead = report["presets"], report["python_timer_overhead_us"]
     if args.json:
         json.dump(report, sys.stdout, indent=2)
         print()
