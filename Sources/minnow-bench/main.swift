@@ -1,4 +1,6 @@
-// Times `Int8Gemm.run` (single thread, fused requantization, int8 output) for tools/bench-gemm.
+// Times `Int8Gemm.run` (single thread, fused requantization, int8 output) for tools/bench-gemm,
+// and, as `minnow-bench latency ...`, batch-1 model inference for tools/bench-latency
+// (see ModelLatency.swift).
 //
 // Protocol (one request per stdin line, one answer per stdout line, so a driver can alternate
 // Minnow with a peer in the same run):
@@ -12,6 +14,12 @@ import Glibc
 import Darwin
 #endif
 import MinnowRuntime
+
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "latency" {
+    let status = runLatencyCommand(CommandLine.arguments.dropFirst(2))
+    fflush(nil)
+    exit(status)
+}
 
 /// Inputs and outputs of one GEMM shape, kept alive while it is timed.
 final class GemmProblem {
