@@ -1,19 +1,26 @@
 import Foundation
 import MinnowData
+import MinnowParity
+import MinnowProfile
+import MinnowQuantize
+import MinnowRuntime
 import MinnowTrain
 
 enum DemoCommand {
     static let help = """
     USAGE: minnow demo [--presets fashion-mlp,fashion-cnn,fashion-lstm] [--epochs N] [--out-dir DIR] [--json]
 
-    The main job, end to end on Fashion-MNIST with default settings: for each preset, train a
-    float model, save it, run the saved file in MinnowRuntime on the whole test set and check
-    that it predicts what the trainer predicted. Ends with a summary table.
-    (Quantization, parity and profiling join this pipeline as those features land.)
+    The main job, end to end on Fashion-MNIST with default settings. For each preset:
+      1. train a float model (progress bar per epoch) and save it;
+      2. quantize it to int8, calibrated on 500 training images, and save it;
+      3. parity: run both files in MinnowRuntime on the whole test set (accuracy, top-1
+         agreement, worst layer by SQNR);
+      4. profile both: flash bytes, exact arena bytes, batch-1 latency.
+    Ends with a summary table; model files, reports and HTML pages go to --out-dir.
 
       --presets LIST   comma-separated presets (default: all three)
-      --epochs N       epochs per preset (default 5)
-      --out-dir DIR    where model files and reports go (default ./minnow-demo)
+      --epochs N       training epochs per preset (default 5)
+      --out-dir DIR    where files go (default ./minnow-demo)
       --json           print the summary as JSON
     """
 
@@ -38,55 +45,124 @@ enum DemoCommand {
         configuration.epochs = try args.positiveInt("epochs") ?? configuration.epochs
         let train = try DataLoading.load("fashion-mnist:train")
         let test = try DataLoading.load("fashion-mnist:test")
-        Terminal.note("Minnow demo: \(presets.count) preset(s), \(configuration.epochs) epoch(s) each")
+        Terminal.note("Minnow demo: \(presets.count) preset(s), \(configuration.epochs) epoch(s) each: train → quantize → parity → profile")
         Terminal.note("data: \(train.sourceDescription); \(test.sourceDescription)")
 
         var rows: [[String: Any]] = []
         for preset in presets {
-            Terminal.note("\n== \(preset.rawValue): \(preset.summary)")
-            let out = "\(directory)/\(preset.rawValue).minnow"
-            let trained = try Training.run(model: preset.makeModel(), name: preset.rawValue, configuration: configuration,
-                                           train: train, test: test, out: out, quiet: false)
-            try Terminal.writeJSON(trained.report, to: "\(directory)/\(preset.rawValue)-train.json")
-            var bar = ProgressBar(title: "runtime eval")
-            let start = Date()
-            let evaluation = try RuntimeEvaluation.run(modelBytes: try ModelFile.read(out), on: test) { done, total in
-                bar.update(done: done, total: total, elapsed: Date().timeIntervalSince(start), detail: "")
-            }
-            let runtimeSeconds = Date().timeIntervalSince(start)
-            let same = zip(trained.predictions, evaluation.predictions).filter { $0 == $1 }.count
-            let seconds = trained.history.epochs.map(\.seconds)
-            rows.append([
-                "preset": preset.rawValue,
-                "parameters": trained.report["parameters"] ?? 0,
-                "epochs": configuration.epochs,
-                "median_epoch_seconds": median(seconds),
-                "trainer_test_accuracy": Double(trained.testAccuracy),
-                "runtime_test_accuracy": Double(evaluation.accuracy),
-                "same_predictions": same,
-                "test_count": test.count,
-                "model_file": out,
-                "model_file_bytes": trained.fileBytes,
-                "arena_bytes": evaluation.arenaBytes,
-                "runtime_us_per_inference": runtimeSeconds / Double(max(1, evaluation.count)) * 1e6,
-            ])
+            rows.append(try runPreset(preset, configuration: configuration, train: train, test: test, directory: directory))
         }
         if args.flag("json") {
             Terminal.printJSON(["data": test.sourceDescription, "results": rows])
             return
         }
-        print("\nSummary (\(test.sourceDescription))")
-        print("preset        params   s/epoch  trainer acc  runtime acc  same predictions  file bytes  arena bytes  µs/inference")
-        for row in rows {
-            let line = String(format: "%@ %8d %8.2f %11.2f%% %11.2f%% %10d/%-6d %11d %12d %13.1f",
-                              (row["preset"] as! String).padding(toLength: 13, withPad: " ", startingAt: 0),
-                              row["parameters"] as! Int, row["median_epoch_seconds"] as! Double,
-                              (row["trainer_test_accuracy"] as! Double) * 100, (row["runtime_test_accuracy"] as! Double) * 100,
-                              row["same_predictions"] as! Int, row["test_count"] as! Int,
-                              row["model_file_bytes"] as! Int, row["arena_bytes"] as! Int, row["runtime_us_per_inference"] as! Double)
-            print(line)
+        printSummary(rows, data: test.sourceDescription, directory: directory)
+    }
+
+    static func runPreset(_ preset: Preset, configuration: TrainingConfiguration, train: LabeledDataset,
+                          test: LabeledDataset, directory: String) throws -> [String: Any] {
+        Terminal.note("\n== \(preset.rawValue): \(preset.summary)")
+        let floatPath = "\(directory)/\(preset.rawValue).minnow"
+        let int8Path = "\(directory)/\(preset.rawValue)-int8.minnow"
+
+        // 1. Train.
+        let trained = try Training.run(model: preset.makeModel(), name: preset.rawValue, configuration: configuration,
+                                       train: train, test: test, out: floatPath, quiet: false)
+        try Terminal.writeJSON(trained.report, to: "\(directory)/\(preset.rawValue)-train.json")
+        let floatBytes = try ModelFile.read(floatPath)
+        let runtimeFloat = try RuntimeEvaluation.run(modelBytes: floatBytes, on: test)
+        let samePredictions = zip(trained.predictions, runtimeFloat.predictions).filter { $0 == $1 }.count
+
+        // 2. Quantize.
+        var bar = ProgressBar(title: "calibrate")
+        let quantizeStart = Date()
+        let quantized: QuantizationResult
+        do {
+            quantized = try Quantizer.quantize(modelBytes: floatBytes, calibration: train, dataName: "fashion-mnist:train",
+                                               sampleCount: 500, options: QuantizationOptions()) { done, total in
+                bar.update(done: done, total: total, elapsed: Date().timeIntervalSince(quantizeStart), detail: "")
+            }
+        } catch let error as QuantizationError {
+            throw CLIError("\(floatPath): \(error.description)", isUsage: false)
         }
-        print("model files and reports in \(directory)/")
+        let quantizeSeconds = Date().timeIntervalSince(quantizeStart)
+        let int8Bytes = try quantized.builder.serializedBytes()
+        try AtomicFile.write(int8Bytes, to: int8Path)
+        Terminal.note(String(format: "quantized in %.2f s → %@ (%d bytes)", quantizeSeconds, int8Path, int8Bytes.count))
+
+        // 3. Parity on the whole test set.
+        var parityBar = ProgressBar(title: "parity")
+        let parityStart = Date()
+        let parity: ParityReport
+        do {
+            parity = try ParityRunner.run(floatModel: floatBytes, floatPath: floatPath, int8Model: int8Bytes, int8Path: int8Path,
+                                          data: test) { done, total in
+                parityBar.update(done: done, total: total, elapsed: Date().timeIntervalSince(parityStart), detail: "")
+            }
+        } catch let failure as ParityRunner.Failure {
+            throw CLIError(failure.description, isUsage: false)
+        }
+        try Terminal.writeJSON(parity.jsonObject(), to: "\(directory)/\(preset.rawValue)-parity.json")
+        try ParityHTML.render(parity, classNames: FashionMNIST.classNames)
+            .write(toFile: "\(directory)/\(preset.rawValue)-parity.html", atomically: true, encoding: .utf8)
+        Terminal.note(String(format: "parity: float %.2f%%, int8 %.2f%%, agreement %.2f%%, worst layer %@",
+                             parity.floatAccuracy * 100, parity.int8Accuracy * 100, parity.agreement * 100,
+                             parity.worstLayer?.name ?? "-"))
+
+        // 4. Profile both files.
+        Terminal.note("profiling …")
+        let floatProfile: ProfileReport, int8Profile: ProfileReport
+        do {
+            floatProfile = try ModelProfiler.profile(modelBytes: floatBytes, path: floatPath, runs: 200, warmup: 20)
+            int8Profile = try ModelProfiler.profile(modelBytes: int8Bytes, path: int8Path, runs: 500, warmup: 50)
+        } catch let failure as ModelProfiler.Failure {
+            throw CLIError(failure.description, isUsage: false)
+        }
+        try HTMLReport.render(int8Profile, comparison: floatProfile)
+            .write(toFile: "\(directory)/\(preset.rawValue)-profile.html", atomically: true, encoding: .utf8)
+
+        return [
+            "preset": preset.rawValue,
+            "parameters": trained.report["parameters"] ?? 0,
+            "epochs": configuration.epochs,
+            "median_epoch_seconds": median(trained.history.epochs.map(\.seconds)),
+            "float_accuracy": parity.floatAccuracy,
+            "int8_accuracy": parity.int8Accuracy,
+            "agreement": parity.agreement,
+            "worst_layer": parity.worstLayer?.name ?? "",
+            "worst_layer_sqnr_db": parity.worstLayer?.error.sqnrDecibels ?? 0,
+            "trainer_accuracy": Double(trained.testAccuracy),
+            "runtime_same_predictions": samePredictions,
+            "test_count": test.count,
+            "quantize_seconds": quantizeSeconds,
+            "float_file_bytes": floatBytes.count,
+            "int8_file_bytes": int8Bytes.count,
+            "float_arena_bytes": floatProfile.arenaBytes,
+            "int8_arena_bytes": int8Profile.arenaBytes,
+            "float_latency_us": floatProfile.latency.medianMicroseconds,
+            "int8_latency_us": int8Profile.latency.medianMicroseconds,
+            "float_model": floatPath,
+            "int8_model": int8Path,
+        ]
+    }
+
+    static func printSummary(_ rows: [[String: Any]], data: String, directory: String) {
+        print("\nSummary (\(data))")
+        print("preset        s/epoch  float acc  int8 acc  agreement  float bytes  int8 bytes  float arena  int8 arena  float µs  int8 µs")
+        for row in rows {
+            print(String(format: "%@ %7.2f %9.2f%% %8.2f%% %9.2f%% %12d %11d %12d %11d %9.1f %8.1f",
+                         (row["preset"] as! String).padding(toLength: 13, withPad: " ", startingAt: 0),
+                         row["median_epoch_seconds"] as! Double,
+                         (row["float_accuracy"] as! Double) * 100, (row["int8_accuracy"] as! Double) * 100,
+                         (row["agreement"] as! Double) * 100,
+                         row["float_file_bytes"] as! Int, row["int8_file_bytes"] as! Int,
+                         row["float_arena_bytes"] as! Int, row["int8_arena_bytes"] as! Int,
+                         row["float_latency_us"] as! Double, row["int8_latency_us"] as! Double))
+        }
+        for row in rows where (row["runtime_same_predictions"] as! Int) != (row["test_count"] as! Int) {
+            print("note: \(row["preset"]!): the runtime and the trainer disagree on \((row["test_count"] as! Int) - (row["runtime_same_predictions"] as! Int)) float predictions")
+        }
+        print("model files, JSON reports and HTML pages (parity, profile) in \(directory)/")
     }
 
     static func median(_ values: [Double]) -> Double {
