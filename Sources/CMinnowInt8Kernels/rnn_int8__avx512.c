@@ -12,6 +12,7 @@
 #include <immintrin.h>
 #include <string.h>
 
+
 #define RNN_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
 #define RNN_INLINE static inline __attribute__((always_inline)) RNN_TARGET
 
@@ -32,19 +33,46 @@ RNN_INLINE __m512i rnn_reduce16(const __m512i v[16]) {
                             _mm512_shuffle_i32x4(x, y, _MM_SHUFFLE(3, 1, 3, 1)));
 }
 
-/// Lane r < rows: Σ_k w[r·stride + k] · v[k] for k < len (exact int32); other lanes 0.
+/// Lane r < rows: Σ_k w[r·stride + k] · v[k] for k < len (exact int32). Lanes ≥ rows repeat
+/// the last row (callers mask them), so a partial block needs no per-row masks.
 RNN_INLINE __m512i rnn_gemv16(const int8_t *w, size_t stride, size_t len, const int16_t *v, size_t rows) {
     __m512i acc[16];
+    const size_t last_step = rows < 16 ? rows - 1 : 16;  // row index after which w stops moving
+    if (len <= 64) {
+        // One pass per row with the (at most two) 32-wide chunks of v held in registers.
+        const __mmask32 m0 = len >= 32 ? 0xFFFFFFFFu : (__mmask32)((1u << len) - 1);
+        const __mmask32 m1 = len >= 64 ? 0xFFFFFFFFu : len <= 32 ? 0 : (__mmask32)((1u << (len - 32)) - 1);
+        const __m512i v0 = _mm512_maskz_loadu_epi16(m0, v), v1 = _mm512_maskz_loadu_epi16(m1, v + 32);
+        const int8_t *row = w;
+        if (len > 32) {
+#pragma clang loop unroll(full)
+            for (int r = 0; r < 16; r++) {
+                __m512i a = _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m0, row)), v0);
+                __m512i b = _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m1, row + 32)), v1);
+                acc[r] = _mm512_add_epi32(a, b);
+                row += (size_t)r < last_step ? stride : 0;
+            }
+        } else {
+#pragma clang loop unroll(full)
+            for (int r = 0; r < 16; r++) {
+                acc[r] = _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m0, row)), v0);
+                row += (size_t)r < last_step ? stride : 0;
+            }
+        }
+        return rnn_reduce16(acc);
+    }
+#pragma clang loop unroll(full)
     for (int r = 0; r < 16; r++) acc[r] = _mm512_setzero_si512();
     for (size_t k0 = 0; k0 < len; k0 += 32) {
-        size_t n = len - k0 < 32 ? len - k0 : 32;
-        __mmask32 m = n == 32 ? 0xFFFFFFFFu : (__mmask32)((1u << n) - 1);
-        __m512i vk = _mm512_maskz_loadu_epi16(m, v + k0);
+        const size_t n = len - k0 < 32 ? len - k0 : 32;
+        const __mmask32 m = n == 32 ? 0xFFFFFFFFu : (__mmask32)((1u << n) - 1);
+        const __m512i vk = _mm512_maskz_loadu_epi16(m, v + k0);
+        const int8_t *row = w + k0;
+#pragma clang loop unroll(full)
         for (int r = 0; r < 16; r++) {
-            size_t row = (size_t)r < rows ? (size_t)r : 0;
-            __mmask32 mr = (size_t)r < rows ? m : 0;
-            __m512i wr = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(mr, w + row * stride + k0));
+            __m512i wr = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, row));
             acc[r] = _mm512_add_epi32(acc[r], _mm512_madd_epi16(wr, vk));
+            row += (size_t)r < last_step ? stride : 0;
         }
     }
     return rnn_reduce16(acc);
