@@ -70,6 +70,13 @@ import CMinnowInt8Kernels
 /// `[h (H), h' (H), v_x (F)]`. The state (`h`, and `c` for the LSTM) sits at the start and is
 /// carried over between calls; nothing is allocated. Bounds that keep every sum exact:
 /// H ≤ 512 (int32 `ah`), F ≤ 65535, multipliers < 2^23 (int64 `px`, `ph` below 2^62).
+///
+/// ## Implementations
+/// `portable` is this text as plain Swift loops (Embedded builds, and hosts without a C family).
+/// On hosts `run` dispatches to the C kernels of `CMinnowInt8Kernels` (`rnn_int8*.c`, chosen at
+/// run time by `Int8RecurrentKernel`), which compute the same integers in SIMD (AVX-512: 16-row
+/// int16 multiply-add GEMVs over the weights in place, 16 units of gate math per pass) with the
+/// same scratch layout, so both give the same bytes.
 public enum Int8LSTMKernel {
     /// Pointers and sizes of one int8 LSTM; `parameters` has `Int8RecurrentLayout.parameterCount(gates: 4)` values.
     public struct Configuration {
