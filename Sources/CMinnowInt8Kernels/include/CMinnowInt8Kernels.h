@@ -62,6 +62,40 @@ void minnow_qgemm(int kernel, size_t m, size_t n, size_t k,
                   int8_t *c, size_t ldc,
                   void *scratch, size_t scratch_size);
 
+/* int8 LSTM / GRU over a whole sequence (the fixed-point contract on the Swift `Int8LSTMKernel`;
+ * every kernel family gives exactly the bytes of the Swift `portable` kernels). */
+
+/// Pointers and sizes of one int8 LSTM or GRU, as the Swift `Configuration`s hold them.
+typedef struct minnow_int8_rnn {
+    size_t steps, features, units;
+    int return_sequences;
+    const int8_t *input_weights;      ///< [G·H, F]
+    const int8_t *recurrent_weights;  ///< [G·H, H]
+    const int32_t *bias;              ///< LSTM bias, or GRU input bias [G·H] (Q.12)
+    const int32_t *recurrent_bias;    ///< GRU recurrent bias [G·H] (NULL for an LSTM)
+    const uint8_t *row_exponents;     ///< [G·H], ex | eh << 4
+    const int32_t *parameters;        ///< [2 + 3G]
+    const uint16_t *sigmoid_table;    ///< 257 entries, `FixedPointActivations.sigmoidTable`
+} minnow_int8_rnn;
+
+/// Recurrent kernel families (`minnow_int8_rnn_kernel_supported` says which run on this CPU).
+enum {
+    MINNOW_RNN_AVX512 = 1,  ///< x86 AVX-512 F/BW/VL: 16-row `vpmaddwd` GEMVs, 16-unit vector gates.
+};
+
+/// Whether family `kernel` is compiled in and the running CPU can execute it.
+int minnow_int8_rnn_kernel_supported(int kernel);
+
+/// The fastest supported family, or 0 when none is (callers then use the Swift kernels).
+int minnow_int8_rnn_best_kernel(void);
+
+/// Runs an int8 LSTM with family `kernel` (must be supported). `scratch` has the Swift
+/// kernel's layout and size: int16 `[h (H), c (H), h' (H), v_x (F)]`, 16-byte aligned.
+void minnow_int8_lstm(int kernel, const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch);
+
+/// Runs an int8 GRU; scratch int16 `[h (H), h' (H), v_x (F)]`.
+void minnow_int8_gru(int kernel, const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,3 +1,7 @@
+#if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+import CMinnowInt8Kernels
+#endif
+
 /// Int8 GRU over a whole sequence (gate order z, r, n; reset-after form), following the
 /// fixed-point contract in `Int8LSTMKernel`'s documentation.
 public enum Int8GRUKernel {
@@ -37,9 +41,40 @@ public enum Int8GRUKernel {
         Int8RecurrentLayout.roundUp16(2 &* (2 &* units &+ features))
     }
 
-    /// Runs the GRU over the sequence. No checks: `Int8Recurrent.validate` did them.
+    /// Runs the GRU over the sequence: the fastest C kernel family for this CPU on hosts
+    /// (`Int8RecurrentKernel`), else `portable`. Same bytes either way. No checks:
+    /// `Int8Recurrent.validate` did them.
+    @inline(__always)
     public static func run(_ k: Configuration, input x: UnsafePointer<Int8>, output y: UnsafeMutablePointer<Int8>,
                            scratch: UnsafeMutableRawPointer) {
+        #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+        if let kernel = Int8RecurrentKernel.best {
+            run(k, kernel: kernel, input: x, output: y, scratch: scratch)
+            return
+        }
+        #endif
+        portable(k, input: x, output: y, scratch: scratch)
+    }
+
+    #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+    /// Runs one C kernel family (it must be in `Int8RecurrentKernel.available`).
+    public static func run(_ k: Configuration, kernel: Int8RecurrentKernel, input x: UnsafePointer<Int8>,
+                           output y: UnsafeMutablePointer<Int8>, scratch: UnsafeMutableRawPointer) {
+        FixedPointActivations.sigmoidTable.withUnsafeBufferPointer { table in
+            var c = minnow_int8_rnn(
+                steps: k.steps, features: k.features, units: k.units, return_sequences: k.returnSequences ? 1 : 0,
+                input_weights: k.inputWeights, recurrent_weights: k.recurrentWeights,
+                bias: k.inputBias, recurrent_bias: k.recurrentBias,
+                row_exponents: k.rowExponents, parameters: k.parameters, sigmoid_table: table.baseAddress)
+            minnow_int8_gru(kernel.rawValue, &c, x, y, scratch)
+        }
+    }
+    #endif
+
+    /// Portable Swift kernel (Embedded builds, and hosts without a C kernel family): the
+    /// contract written as plain loops.
+    public static func portable(_ k: Configuration, input x: UnsafePointer<Int8>, output y: UnsafeMutablePointer<Int8>,
+                                scratch: UnsafeMutableRawPointer) {
         let hidden = k.units, features = k.features
         let h = scratch.assumingMemoryBound(to: Int16.self)
         let hNext = h + hidden

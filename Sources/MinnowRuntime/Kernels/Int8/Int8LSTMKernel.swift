@@ -1,3 +1,7 @@
+#if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+import CMinnowInt8Kernels
+#endif
+
 /// # Int8 LSTM and GRU: the fixed-point contract
 ///
 /// One operator runs a whole sequence: int8 input `x [1, T, F]`, int8 weights, int32 biases, a
@@ -66,6 +70,13 @@
 /// `[h (H), h' (H), v_x (F)]`. The state (`h`, and `c` for the LSTM) sits at the start and is
 /// carried over between calls; nothing is allocated. Bounds that keep every sum exact:
 /// H ≤ 512 (int32 `ah`), F ≤ 65535, multipliers < 2^23 (int64 `px`, `ph` below 2^62).
+///
+/// ## Implementations
+/// `portable` is this text as plain Swift loops (Embedded builds, and hosts without a C family).
+/// On hosts `run` dispatches to the C kernels of `CMinnowInt8Kernels` (`rnn_int8*.c`, chosen at
+/// run time by `Int8RecurrentKernel`), which compute the same integers in SIMD (AVX-512: 16-row
+/// int16 multiply-add GEMVs over the weights in place, 16 units of gate math per pass) with the
+/// same scratch layout, so both give the same bytes.
 public enum Int8LSTMKernel {
     /// Pointers and sizes of one int8 LSTM; `parameters` has `Int8RecurrentLayout.parameterCount(gates: 4)` values.
     public struct Configuration {
@@ -100,9 +111,40 @@ public enum Int8LSTMKernel {
         Int8RecurrentLayout.roundUp16(2 &* (3 &* units &+ features))
     }
 
-    /// Runs the LSTM over the sequence. No checks: `Int8Recurrent.validate` did them.
+    /// Runs the LSTM over the sequence: the fastest C kernel family for this CPU on hosts
+    /// (`Int8RecurrentKernel`), else `portable`. Same bytes either way. No checks:
+    /// `Int8Recurrent.validate` did them.
+    @inline(__always)
     public static func run(_ k: Configuration, input x: UnsafePointer<Int8>, output y: UnsafeMutablePointer<Int8>,
                            scratch: UnsafeMutableRawPointer) {
+        #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+        if let kernel = Int8RecurrentKernel.best {
+            run(k, kernel: kernel, input: x, output: y, scratch: scratch)
+            return
+        }
+        #endif
+        portable(k, input: x, output: y, scratch: scratch)
+    }
+
+    #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+    /// Runs one C kernel family (it must be in `Int8RecurrentKernel.available`).
+    public static func run(_ k: Configuration, kernel: Int8RecurrentKernel, input x: UnsafePointer<Int8>,
+                           output y: UnsafeMutablePointer<Int8>, scratch: UnsafeMutableRawPointer) {
+        FixedPointActivations.sigmoidTable.withUnsafeBufferPointer { table in
+            var c = minnow_int8_rnn(
+                steps: k.steps, features: k.features, units: k.units, return_sequences: k.returnSequences ? 1 : 0,
+                input_weights: k.inputWeights, recurrent_weights: k.recurrentWeights,
+                bias: k.bias, recurrent_bias: nil,
+                row_exponents: k.rowExponents, parameters: k.parameters, sigmoid_table: table.baseAddress)
+            minnow_int8_lstm(kernel.rawValue, &c, x, y, scratch)
+        }
+    }
+    #endif
+
+    /// Portable Swift kernel (Embedded builds, and hosts without a C kernel family): the
+    /// contract written as plain loops.
+    public static func portable(_ k: Configuration, input x: UnsafePointer<Int8>, output y: UnsafeMutablePointer<Int8>,
+                                scratch: UnsafeMutableRawPointer) {
         let hidden = k.units, features = k.features
         let h = scratch.assumingMemoryBound(to: Int16.self)
         let c = h + hidden

@@ -2,6 +2,10 @@
 // common operand structure, asks for scratch bytes when planning, and calls `invoke` per op.
 // The fixed-point contract (operands, formats, rounding) is documented on `Int8LSTMKernel`.
 
+#if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+import CMinnowInt8Kernels
+#endif
+
 /// Int8 LSTM and GRU over a whole sequence, int16 cell state.
 public enum Int8Recurrent {
     /// Checks the operator's constants and shapes; called once at model load.
@@ -223,3 +227,29 @@ public enum Int8RecurrentLayout {
     @inline(__always)
     static func roundUp16(_ n: Int) -> Int { (n &+ 15) & ~15 }
 }
+
+#if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+/// A family of C int8 LSTM/GRU kernels (host builds only); all give the bytes of the Swift
+/// `portable` kernels.
+public struct Int8RecurrentKernel: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: Int32
+
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    /// x86 AVX-512 F/BW/VL: 16-row `vpmaddwd` GEMVs and 16-unit vector gate math.
+    public static let avx512 = Int8RecurrentKernel(rawValue: 1)
+
+    /// The fastest family this CPU supports, or `nil` (the Swift kernels then run).
+    public static let best: Int8RecurrentKernel? = {
+        let raw = minnow_int8_rnn_best_kernel()
+        return raw == 0 ? nil : Int8RecurrentKernel(rawValue: raw)
+    }()
+
+    /// Every family compiled in and supported by this CPU.
+    public static var available: [Int8RecurrentKernel] {
+        [avx512].filter { minnow_int8_rnn_kernel_supported($0.rawValue) != 0 }
+    }
+
+    public var description: String { rawValue == 1 ? "avx512" : "kernel \(rawValue)" }
+}
+#endif
