@@ -152,7 +152,9 @@ extension Model {
             }
 
         case .lstm, .gru:
-            guard Int8Recurrent.validate(model: self, op: op) else { throw .unsupportedOperator(op: op, code: code) }
+            // (Folds away in a build without int8 recurrent kernels; such models were rejected above.)
+            guard OperatorSelection.includes(.lstm, int8: true) || OperatorSelection.includes(.gru, int8: true),
+                  Int8Recurrent.validate(model: self, op: op) else { throw .unsupportedOperator(op: op, code: code) }
 
         case .batchNorm, .quantize, .dequantize:
             break
