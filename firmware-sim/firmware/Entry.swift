@@ -23,7 +23,11 @@ public func minnowFirmwareInit(_ bytes: UnsafeRawPointer, _ count: Int,
                                _ required: UnsafeMutablePointer<Int>) -> Int32 {
     firmwareInterpreter = nil
     let model: Model
-    do { model = try Model(bytes: UnsafeRawBufferPointer(start: bytes, count: count)) } catch { return FirmwareStatus.badModel }
+    do { model = try Model(bytes: UnsafeRawBufferPointer(start: bytes, count: count)) } catch {
+        // A build with operator selection rejects operators it has no kernel for here, at load.
+        if case .unsupportedOperator = error { return FirmwareStatus.unsupportedOperator }
+        return FirmwareStatus.badModel
+    }
     do {
         let interpreter = try Interpreter(model: model, arena: UnsafeMutableRawBufferPointer(start: arena, count: arenaCount))
         required.pointee = interpreter.usedArenaBytes

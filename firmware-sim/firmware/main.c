@@ -3,7 +3,7 @@
  * Nothing here or in the runtime may allocate: the malloc family traps (see heap_guard.c).
  *
  * Output protocol (one record per line, parsed by firmware-sim/run):
- *   arena_required N | arena_provided N | calib_ticks T LOOP_INSNS | stack_bytes N | heap_calls N
+ *   arena_required N | arena_provided N | int8_gemm_kernel NAME | calib_ticks T LOOP_INSNS | stack_bytes N | heap_calls N
  *   out I HEX          (raw little-endian bytes of output 0 for input I)
  *   ticks I T          (timer ticks spent in invoke() for input I)
  *   status ok | status error CODE WHAT
@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "platform.h"
+#ifdef MINNOW_C_KERNELS
+#include "CMinnowInt8Kernels.h" /* boards whose int8 GEMM runs the C kernels: report which one */
+#endif
 
 #ifndef ARENA_BYTES
 #error "define ARENA_BYTES (exact arena size for this target)"
@@ -104,6 +107,9 @@ int main(void) {
     if (in_bytes == 0 || total % (size_t)in_bytes != 0) return fail("input-size", 7);
     size_t count = total / (size_t)in_bytes;
 
+#ifdef MINNOW_C_KERNELS
+    put_str("int8_gemm_kernel "); put_str(minnow_qgemm_kernel_name(minnow_qgemm_best_kernel())); end_line();
+#endif
     uint64_t calib = platform_calibrate();
     put_str("calib_ticks "); put_dec(calib); put_str(" "); put_dec(PLATFORM_CALIB_INSNS); end_line();
 

@@ -5,6 +5,7 @@
 //
 // USAGE: minnow-sim-host prepare MODEL --inputs FILE --outputs FILE [--data SPEC] [--count N]
 //        minnow-sim-host deep-model OUT.minnow [--depth N]   (a many-tensor model for the heap check)
+//        minnow-sim-host operators MODEL                      (`operator TYPE CODE` lines only)
 // Prints `key value` lines: model_bytes, arena_bytes (for this 64-bit host), input_bytes,
 // output_bytes, count, labels (comma list) and host_correct (argmax hits).
 import Foundation
@@ -47,7 +48,7 @@ func prepare(_ args: [String]) throws {
     let file = try Data(contentsOf: URL(fileURLWithPath: modelPath))
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(file.count, 1), alignment: 16)
     defer { buffer.deallocate() }
-    file.copyBytes(to: buffer.bindMemory(to: UInt8.self))
+    _ = file.copyBytes(to: buffer.bindMemory(to: UInt8.self))
     let model: Model
     do { model = try Model(bytes: UnsafeRawBufferPointer(buffer)) } catch {
         throw HostError("\(modelPath): not a valid Minnow model (\(error))")
@@ -105,12 +106,29 @@ func prepare(_ args: [String]) throws {
         libmOps.contains(model.operatorCode($0)) && model.tensorType(model.operatorInputs($0)[0]) == .float32
     }
     print("uses_libm \(usesLibm ? 1 : 0)")
-    // The operators the firmware must compile in: `operator TYPE CODE`, where TYPE is the
-    // interpreter's path (int8 when the first input is int8, and for quantize; else float32).
+    printOperators(model)
+}
+
+/// Prints the operators a firmware must compile in, one `operator TYPE CODE` line each, where
+/// TYPE is the interpreter's path (int8 when the first input is int8, and for quantize; else
+/// float32) — the firmware's `-D MINNOW_OP_<TYPE>_<CODE>` conditions.
+func printOperators(_ model: Model) {
     for op in 0..<model.operatorCount {
         let code = model.operatorCode(op)
         let int8 = model.tensorType(model.operatorInputs(op)[0]) == .int8 || code == .quantize
         print("operator \(int8 ? "int8" : "float32") \(code)")
+    }
+}
+
+/// `operators MODEL`: just the operator lines of `prepare`.
+func operators(_ args: [String]) throws {
+    guard let path = args.first else { throw HostError("operators: give a MODEL path") }
+    let file = try Data(contentsOf: URL(fileURLWithPath: path))
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(file.count, 1), alignment: 16)
+    defer { buffer.deallocate() }
+    _ = file.copyBytes(to: buffer.bindMemory(to: UInt8.self))
+    do { printOperators(try Model(bytes: UnsafeRawBufferPointer(buffer))) } catch {
+        throw HostError("\(path): not a valid Minnow model (\(error))")
     }
 }
 
@@ -137,6 +155,7 @@ do {
     switch arguments.first {
     case "prepare": try prepare(Array(arguments.dropFirst()))
     case "deep-model": try deepModel(Array(arguments.dropFirst()))
+    case "operators": try operators(Array(arguments.dropFirst()))
     default:
         throw HostError("usage: minnow-sim-host prepare MODEL --inputs FILE --outputs FILE [--data SPEC] [--count N]")
     }

@@ -68,6 +68,7 @@ select_board() {
         kernel_cc="$(dirname "$(command -v swiftc)")/clang"
         kernel_cflags=(--target=aarch64-linux-gnu -O3 -ffunction-sections -fdata-sections
             -isystem /usr/aarch64-linux-gnu/include)
+        cflags+=(-DMINNOW_C_KERNELS -I"$root/Sources/CMinnowInt8Kernels/include")
         ;;
     *) return 1 ;;
     esac

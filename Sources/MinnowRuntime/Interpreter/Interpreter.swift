@@ -42,9 +42,6 @@ public struct Interpreter: @unchecked Sendable {
     /// not fit. Activation memory (and recurrent state) is zeroed.
     public init(model: Model, arena: UnsafeMutableRawBufferPointer,
                 preservingAllTensors: Bool = false, streaming: Bool = false) throws(RuntimeError) {
-        if let op = OperatorSelection.firstExcluded(in: model) {
-            throw .unsupportedOperator(op: op, code: model.operatorCode(op))
-        }
         let address = arena.baseAddress.map { UInt(bitPattern: $0) } ?? 0
         let padding = Int((UInt(MemoryPlanner.alignment) &- address % UInt(MemoryPlanner.alignment)) % UInt(MemoryPlanner.alignment))
         let bookkeeping = MemoryPlanner.bookkeepingBytes(model)

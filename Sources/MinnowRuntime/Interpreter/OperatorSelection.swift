@@ -5,11 +5,12 @@
 /// includes only the kernels named by further conditions `-D MINNOW_OP_<TYPE>_<CODE>`, where TYPE
 /// is `FLOAT32` or `INT8` (the interpreter's float or int8 path: an operator is on the int8 path
 /// when its first input is int8, and `quantize` always is) and CODE is the `OperatorCode` case
-/// name in capitals, e.g. `-D MINNOW_OP_INT8_CONV2D -D MINNOW_OP_INT8_MAXPOOL2D`. Each dispatch
-/// site asks `includes` with a literal code, so an excluded kernel's call folds away and the
-/// linker drops the kernel. `Interpreter.init(model:arena:)` rejects a model that uses an excluded
-/// operator with `RuntimeError.unsupportedOperator`, so a trimmed build fails at load, not at
-/// `invoke()`. `firmware-sim/run` derives the conditions from the model file.
+/// name in capitals, e.g. `-D MINNOW_OP_INT8_CONV2D -D MINNOW_OP_INT8_MAXPOOL2D`; also one
+/// `-D MINNOW_OPS_ANY_<TYPE>` per path that has any kernel. Each dispatch site (interpreter and
+/// operand validation) asks `includes` with a literal code, so an excluded kernel's call and its
+/// operand rules fold away and the linker drops them. `Model(bytes:)` rejects a model that uses
+/// an excluded operator with `ModelError.unsupportedOperator`, so a trimmed build fails at load,
+/// not at `invoke()`. `firmware-sim/run` derives the conditions from the model file.
 enum OperatorSelection {
     /// Whether the kernel for `code` on the int8 (`int8 == true`) or float path is compiled in.
     @inline(__always)
@@ -192,13 +193,4 @@ enum OperatorSelection {
         model.tensorType(model.operatorInputs(op)[0]) == .int8 || model.operatorCode(op) == .quantize
     }
 
-    /// The first operator of `model` whose kernel this build excludes, or nil when all are in.
-    static func firstExcluded(in model: Model) -> Int? {
-        #if MINNOW_SELECTED_OPERATORS
-        for op in 0..<model.operatorCount where !includes(model.operatorCode(op), int8: isInt8Path(model, op: op)) {
-            return op
-        }
-        #endif
-        return nil
-    }
 }
