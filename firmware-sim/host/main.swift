@@ -107,6 +107,7 @@ func prepare(_ args: [String]) throws {
     }
     print("uses_libm \(usesLibm ? 1 : 0)")
     printOperators(model)
+    print("int8_gemm_kernel \(Int8GemmKernel.best)")
 }
 
 /// Prints the operators a firmware must compile in, one `operator TYPE CODE` line each, where
