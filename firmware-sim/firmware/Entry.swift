@@ -16,13 +16,6 @@ enum FirmwareStatus {
 /// The interpreter built by `minnow_fw_init`, or nil before that.
 nonisolated(unsafe) var firmwareInterpreter: Interpreter? = nil
 
-/// Exact arena bytes this target needs for the model at `bytes`, or -1 when the model is invalid.
-@_cdecl("minnow_fw_required_arena")
-public func minnowFirmwareRequiredArena(_ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    guard let model = try? Model(bytes: UnsafeRawBufferPointer(start: bytes, count: count)) else { return -1 }
-    return Interpreter.requiredArenaBytes(for: model)
-}
-
 /// Validates the model and plans it into the arena. On `arenaTooSmall`, `*required` gets the figure.
 @_cdecl("minnow_fw_init")
 public func minnowFirmwareInit(_ bytes: UnsafeRawPointer, _ count: Int,
@@ -30,7 +23,11 @@ public func minnowFirmwareInit(_ bytes: UnsafeRawPointer, _ count: Int,
                                _ required: UnsafeMutablePointer<Int>) -> Int32 {
     firmwareInterpreter = nil
     let model: Model
-    do { model = try Model(bytes: UnsafeRawBufferPointer(start: bytes, count: count)) } catch { return FirmwareStatus.badModel }
+    do { model = try Model(bytes: UnsafeRawBufferPointer(start: bytes, count: count)) } catch {
+        // A build with operator selection rejects operators it has no kernel for here, at load.
+        if case .unsupportedOperator = error { return FirmwareStatus.unsupportedOperator }
+        return FirmwareStatus.badModel
+    }
     do {
         let interpreter = try Interpreter(model: model, arena: UnsafeMutableRawBufferPointer(start: arena, count: arenaCount))
         required.pointee = interpreter.usedArenaBytes
@@ -48,8 +45,8 @@ public func minnowFirmwareInit(_ bytes: UnsafeRawPointer, _ count: Int,
 }
 
 /// Raw bytes of model input (`isOutput == 0`) or output `index`; element type code in `*type`
-/// (the model format's ElementType raw value). Int8 tensors are a new case here once the
-/// runtime exposes `inputInt8`/`outputInt8`.
+/// (the model format's ElementType raw value): float32 or int8 (the host quantizes int8 inputs
+/// exactly as `Interpreter.setInput` does and writes those bytes into the input blob).
 @_cdecl("minnow_fw_tensor")
 public func minnowFirmwareTensor(_ isOutput: Int32, _ index: Int, _ byteCount: UnsafeMutablePointer<Int>,
                                  _ type: UnsafeMutablePointer<Int32>) -> UnsafeMutableRawPointer? {
@@ -64,6 +61,10 @@ public func minnowFirmwareTensor(_ isOutput: Int32, _ index: Int, _ byteCount: U
         let floats = isOutput != 0 ? interpreter.outputFloats(index) : interpreter.inputFloats(index)
         byteCount.pointee = floats.count &* 4
         return UnsafeMutableRawPointer(floats.baseAddress)
+    case .int8:
+        let bytes = isOutput != 0 ? interpreter.outputInt8(index) : interpreter.inputInt8(index)
+        byteCount.pointee = bytes.count
+        return UnsafeMutableRawPointer(bytes.baseAddress)
     default:
         return nil
     }

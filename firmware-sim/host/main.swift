@@ -5,6 +5,7 @@
 //
 // USAGE: minnow-sim-host prepare MODEL --inputs FILE --outputs FILE [--data SPEC] [--count N]
 //        minnow-sim-host deep-model OUT.minnow [--depth N]   (a many-tensor model for the heap check)
+//        minnow-sim-host operators MODEL                      (`operator TYPE CODE` lines only)
 // Prints `key value` lines: model_bytes, arena_bytes (for this 64-bit host), input_bytes,
 // output_bytes, count, labels (comma list) and host_correct (argmax hits).
 import Foundation
@@ -47,7 +48,7 @@ func prepare(_ args: [String]) throws {
     let file = try Data(contentsOf: URL(fileURLWithPath: modelPath))
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(file.count, 1), alignment: 16)
     defer { buffer.deallocate() }
-    file.copyBytes(to: buffer.bindMemory(to: UInt8.self))
+    _ = file.copyBytes(to: buffer.bindMemory(to: UInt8.self))
     let model: Model
     do { model = try Model(bytes: UnsafeRawBufferPointer(buffer)) } catch {
         throw HostError("\(modelPath): not a valid Minnow model (\(error))")
@@ -57,40 +58,79 @@ func prepare(_ args: [String]) throws {
     defer { arena.deallocate() }
     let interpreter = try Interpreter(model: model, arena: arena)
 
-    let input = interpreter.inputFloats(0)
+    // Float inputs go in as raw float32 bytes; int8 inputs are quantized here exactly as
+    // `Interpreter.setInput` does, and the firmware gets those int8 bytes.
+    let inputCount = interpreter.inputCount(0)
+    let inputIsInt8 = model.tensorType(model.inputs[0]) == .int8
+    let outputIsInt8 = model.tensorType(model.outputs[0]) == .int8
+    let inputBytes = inputCount * (inputIsInt8 ? 1 : 4)
+    let outputBytes = interpreter.outputCount(0) * (outputIsInt8 ? 1 : 4)
     let dataset = try DatasetResolver().load(spec)
-    guard dataset.itemSize == input.count else {
-        throw HostError("\(spec): items have \(dataset.itemSize) values, model input 0 of \(modelPath) has \(input.count)")
+    guard dataset.itemSize == inputCount else {
+        throw HostError("\(spec): items have \(dataset.itemSize) values, model input 0 of \(modelPath) has \(inputCount)")
     }
     let n = min(count, dataset.count)
-    var inputBlob = Data(capacity: n * input.count * 4)
+    var inputBlob = Data(capacity: n * inputBytes)
     var lines = ""
     var labels = [String]()
     var correct = 0
     for i in 0..<n {
         let features = dataset.features(at: i)
-        for (k, v) in features.enumerated() { input[k] = v }
-        inputBlob.append(UnsafeBufferPointer(input))
+        features.withUnsafeBufferPointer { interpreter.setInput(0, from: $0.baseAddress!) }
+        if inputIsInt8 {
+            inputBlob.append(UnsafeBufferPointer(interpreter.inputInt8(0)))
+        } else {
+            inputBlob.append(UnsafeBufferPointer(interpreter.inputFloats(0)))
+        }
         try interpreter.invoke()
-        let output = interpreter.outputFloats(0)
-        lines += "out \(i) \(hex(UnsafeRawBufferPointer(output)))\n"
-        let best = output.indices.max { output[$0] < output[$1] } ?? 0
-        if best == Int(dataset.labels[i]) { correct += 1 }
+        let output = outputIsInt8 ? UnsafeRawBufferPointer(interpreter.outputInt8(0))
+                                  : UnsafeRawBufferPointer(interpreter.outputFloats(0))
+        lines += "out \(i) \(hex(output))\n"
+        if interpreter.outputArgmax(0) == Int(dataset.labels[i]) { correct += 1 }
         labels.append(String(dataset.labels[i]))
     }
     try inputBlob.write(to: URL(fileURLWithPath: inputsPath))
     try lines.write(toFile: outputsPath, atomically: true, encoding: .utf8)
     print("model_bytes \(model.byteCount)")
     print("arena_bytes \(arenaBytes)")
-    print("input_bytes \(input.count * 4)")
-    print("output_bytes \(interpreter.outputFloats(0).count * 4)")
+    print("input_bytes \(inputBytes)")
+    print("output_bytes \(outputBytes)")
+    print("output_type \(outputIsInt8 ? "int8" : "float32")")
     print("count \(n)")
     print("host_correct \(correct)")
     print("labels \(labels.joined(separator: ","))")
     // Float ops that call libm (expf/tanhf): glibc and newlib may round these differently.
+    // int8 operators are integer-only (lookup tables), so int8 models never count.
     let libmOps: Set<OperatorCode> = [.logistic, .tanh, .softmax, .lstm, .gru]
-    let usesLibm = (0..<model.operatorCount).contains { libmOps.contains(model.operatorCode($0)) }
+    let usesLibm = (0..<model.operatorCount).contains {
+        libmOps.contains(model.operatorCode($0)) && model.tensorType(model.operatorInputs($0)[0]) == .float32
+    }
     print("uses_libm \(usesLibm ? 1 : 0)")
+    printOperators(model)
+    print("int8_gemm_kernel \(Int8GemmKernel.best)")
+}
+
+/// Prints the operators a firmware must compile in, one `operator TYPE CODE` line each, where
+/// TYPE is the interpreter's path (int8 when the first input is int8, and for quantize; else
+/// float32) — the firmware's `-D MINNOW_OP_<TYPE>_<CODE>` conditions.
+func printOperators(_ model: Model) {
+    for op in 0..<model.operatorCount {
+        let code = model.operatorCode(op)
+        let int8 = model.tensorType(model.operatorInputs(op)[0]) == .int8 || code == .quantize
+        print("operator \(int8 ? "int8" : "float32") \(code)")
+    }
+}
+
+/// `operators MODEL`: just the operator lines of `prepare`.
+func operators(_ args: [String]) throws {
+    guard let path = args.first else { throw HostError("operators: give a MODEL path") }
+    let file = try Data(contentsOf: URL(fileURLWithPath: path))
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(file.count, 1), alignment: 16)
+    defer { buffer.deallocate() }
+    _ = file.copyBytes(to: buffer.bindMemory(to: UInt8.self))
+    do { printOperators(try Model(bytes: UnsafeRawBufferPointer(buffer))) } catch {
+        throw HostError("\(path): not a valid Minnow model (\(error))")
+    }
 }
 
 /// Writes a chain of `depth` ReLU operators on a [1, 784] input: a model with many tensors, so
@@ -116,6 +156,7 @@ do {
     switch arguments.first {
     case "prepare": try prepare(Array(arguments.dropFirst()))
     case "deep-model": try deepModel(Array(arguments.dropFirst()))
+    case "operators": try operators(Array(arguments.dropFirst()))
     default:
         throw HostError("usage: minnow-sim-host prepare MODEL --inputs FILE --outputs FILE [--data SPEC] [--count N]")
     }

@@ -8,14 +8,19 @@
 #   flash_budget / ram_budget  bytes of a realistic part of this class (0 = no budget)
 #   budget_part                the part those budgets come from
 #   packages                   Debian packages the board needs
+#   swift_board_flags          extra swiftc flags for the board (e.g. the C int8 kernels)
+#   kernel_cc / kernel_cflags  compiler and flags for Sources/CMinnowInt8Kernels (empty kernel_cc:
+#                              the board uses the portable Swift int8 GEMM)
 
+# -function-sections lets the final link drop every function the image does not reach.
 swift_embedded_flags=(-enable-experimental-feature Embedded -enable-experimental-feature Extern
-    -wmo -parse-as-library -Xfrontend -disable-stack-protector)
+    -wmo -parse-as-library -Xfrontend -disable-stack-protector -Xfrontend -function-sections)
 
 # Sets the board variables for board $1; returns 1 for an unknown board.
 select_board() {
     board="$1"
     swift_cpu=""
+    swift_board_flags=() kernel_cc="" kernel_cflags=()
     case "$board" in
     mps2-an386)
         swift_target=armv7em-none-none-eabi; swift_cpu=cortex-m4
@@ -56,6 +61,14 @@ select_board() {
         command -v "$size_tool" >/dev/null 2>&1 || size_tool=size
         flash_budget=0; ram_budget=0; budget_part="none (Linux board)"
         packages="qemu-user-static gcc-aarch64-linux-gnu"
+        # The int8 GEMM goes through the C NEON kernels (sdot with a HWCAP check, smull/sadalp
+        # otherwise), compiled by the toolchain's clang: its target("dotprod") attribute builds
+        # the sdot kernel on an armv8-a baseline, which GCC 12 cannot.
+        swift_board_flags=(-D MINNOW_C_KERNELS -Xcc -I"$root/Sources/CMinnowInt8Kernels/include")
+        kernel_cc="$(dirname "$(command -v swiftc)")/clang"
+        kernel_cflags=(--target=aarch64-linux-gnu -O3 -ffunction-sections -fdata-sections
+            -isystem /usr/aarch64-linux-gnu/include)
+        cflags+=(-DMINNOW_C_KERNELS -I"$root/Sources/CMinnowInt8Kernels/include")
         ;;
     *) return 1 ;;
     esac
@@ -81,13 +94,40 @@ runtime_sources() {
     find "$root/Sources/MinnowRuntime" -name '*.swift' ! -name ModelBuilder.swift ! -name ModelWriter.swift | sort
 }
 
+# Swift conditions that compile in only the kernels of the operators listed in $1 (lines
+# `TYPE CODE`, e.g. `int8 conv2D`, as `minnow-sim-host prepare` prints them); see
+# Sources/MinnowRuntime/Interpreter/OperatorSelection.swift.
+operator_defines() {
+    echo -DMINNOW_SELECTED_OPERATORS
+    awk 'NF == 2 { t = toupper($1); print "-DMINNOW_OP_" t "_" toupper($2); print "-DMINNOW_OPS_ANY_" t }' <<<"$1" |
+        awk '!seen[$0]++'
+}
+
+# Compiles the C int8 kernels for the selected board (when it uses them) into $1 (one object per
+# source, listed one per line in $1.list); cached by source and flags.
+compile_kernels() {
+    local dir="$1" src obj
+    : >"$dir.list"
+    [ -n "$kernel_cc" ] || return 0
+    mkdir -p "$dir"
+    for src in "$root"/Sources/CMinnowInt8Kernels/*.c; do
+        obj="$dir/$(basename "${src%.c}").o"
+        if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$root/Sources/CMinnowInt8Kernels/qgemm_internal.h" -nt "$obj" ]; then
+            "$kernel_cc" "${kernel_cflags[@]}" -I"$root/Sources/CMinnowInt8Kernels/include" -c "$src" -o "$obj" || return 1
+        fi
+        echo "$obj" >>"$dir.list"
+    done
+}
+
 # Compiles the runtime (plus extra Swift files given as arguments) for the selected board into
-# $object, reusing a cached object when sources and flags are unchanged. Needs $opt (-Osize / -O).
+# $object, reusing a cached object when sources and flags are unchanged. Needs $opt (-Osize / -O)
+# and the array $runtime_defines (operator selection; empty = every operator).
 compile_runtime() {
     local object="$1"; shift
     local sources
     mapfile -t sources < <(runtime_sources)
-    local flags=(-target "$swift_target" "${swift_embedded_flags[@]}" "$opt")
+    local flags=(-target "$swift_target" "${swift_embedded_flags[@]}" "$opt" "${swift_board_flags[@]}"
+        "${runtime_defines[@]}")
     [ -n "$swift_cpu" ] && flags+=(-target-cpu "$swift_cpu")
     local key
     key="$( { printf '%s\n' "${flags[@]}"; cat "${sources[@]}" "$@"; } | sha256sum | cut -c1-16)"

@@ -163,48 +163,63 @@ public struct Interpreter: @unchecked Sendable {
 
         switch code {
         case .fullyConnected:
+            guard OperatorSelection.includes(.fullyConnected, int8: false) else { return }
             fullyConnectedFloat(input: x, inputSize: xShape.elementCount,
                                 weights: floats(ins[1]), bias: floats(ins[2]),
                                 output: y, outputSize: count)
         case .conv2D:
+            guard OperatorSelection.includes(.conv2D, int8: false) else { return }
             let w = model.tensorShape(ins[1])
             conv2DFloat(input: x, weights: floats(ins[1]), bias: floats(ins[2]), output: y,
                         outputChannels: w[0],
                         geometry: windowGeometry(op, input: xShape, kernelHeight: w[1], kernelWidth: w[2]))
         case .depthwiseConv2D:
+            guard OperatorSelection.includes(.depthwiseConv2D, int8: false) else { return }
             let w = model.tensorShape(ins[1])
             depthwiseConv2DFloat(input: x, weights: floats(ins[1]), bias: floats(ins[2]), output: y,
                                  geometry: windowGeometry(op, input: xShape, kernelHeight: w[1], kernelWidth: w[2]))
         case .maxPool2D, .averagePool2D:
+            guard OperatorSelection.includes(.maxPool2D, int8: false) || OperatorSelection.includes(.averagePool2D, int8: false) else { return }
             pool2DFloat(input: x, output: y,
                         geometry: windowGeometry(op, input: xShape, kernelHeight: Int(options.kernelHeight),
                                                  kernelWidth: Int(options.kernelWidth)),
                         isMax: code == .maxPool2D)
         case .globalAveragePool:
+            guard OperatorSelection.includes(.globalAveragePool, int8: false) else { return }
             globalAveragePoolFloat(input: x, output: y, positions: xShape[1] &* xShape[2], channels: xShape[3])
         case .add:
+            guard OperatorSelection.includes(.add, int8: false) else { return }
             addFloat(x, floats(ins[1]), output: y, count: count)
         case .reshape:
+            guard OperatorSelection.includes(.reshape, int8: false) else { return }
             if UnsafeMutablePointer(mutating: x) != y { reshapeFloat(x, output: y, count: count) }
         case .softmax:
+            guard OperatorSelection.includes(.softmax, int8: false) else { return }
             softmaxFloat(x, output: y, rows: count / xShape.last, depth: xShape.last)
         case .logistic:
+            guard OperatorSelection.includes(.logistic, int8: false) else { return }
             logisticFloat(x, output: y, count: count)
         case .tanh:
+            guard OperatorSelection.includes(.tanh, int8: false) else { return }
             tanhFloat(x, output: y, count: count)
         case .relu:
+            guard OperatorSelection.includes(.relu, int8: false) else { return }
             reluFloat(x, output: y, count: count)
         case .relu6:
+            guard OperatorSelection.includes(.relu6, int8: false) else { return }
             relu6Float(x, output: y, count: count)
         case .batchNorm:
+            guard OperatorSelection.includes(.batchNorm, int8: false) else { return }
             batchNormFloat(x, scale: floats(ins[1]), offset: floats(ins[2]), output: y,
                            rows: count / xShape.last, channels: xShape.last)
         case .lstm:
+            guard OperatorSelection.includes(.lstm, int8: false) else { return }
             lstmFloat(input: x, steps: xShape[1], features: xShape[2],
                       inputWeights: floats(ins[1]), recurrentWeights: floats(ins[2]), bias: floats(ins[3]),
                       hidden: Int(options.units), returnSequences: options.returnSequences,
                       output: y, scratch: scratch(op))
         case .gru:
+            guard OperatorSelection.includes(.gru, int8: false) else { return }
             gruFloat(input: x, steps: xShape[1], features: xShape[2],
                      inputWeights: floats(ins[1]), recurrentWeights: floats(ins[2]),
                      inputBias: floats(ins[3]), recurrentBias: floats(ins[4]),

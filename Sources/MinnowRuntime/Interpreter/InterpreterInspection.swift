@@ -21,9 +21,11 @@ extension Interpreter {
     /// order is exactly `invoke()` (recurrent state resets happen as `invoke()` does them).
     public func invokeOperator(_ op: Int) throws(RuntimeError) {
         precondition(op >= 0 && op < model.operatorCount, "Interpreter: operator index out of range")
-        if model.tensorType(model.operatorInputs(op)[0]) == .int8 || model.operatorCode(op) == .quantize {
-            runInt8(op)
-        } else {
+        // Operator selection (firmware builds) leaves out kernels a model does not use; such
+        // models are rejected at load, so the skipped branches are never reached.
+        if OperatorSelection.isInt8Path(model, op: op) {
+            if OperatorSelection.includesInt8Path { runInt8(op) }
+        } else if OperatorSelection.includesFloatPath {
             try run(op)
         }
     }

@@ -73,10 +73,12 @@ extension Interpreter {
 
         switch code {
         case .quantize:
+            guard OperatorSelection.includes(.quantize, int8: true) else { return }
             let q = quant(output)
             quantizeInt8(floats(ins[0]), output: int8s(output), count: count, scale: q.scale(), zeroPoint: q.zeroPoint())
             return
         case .dequantize:
+            guard OperatorSelection.includes(.dequantize, int8: true) else { return }
             let q = quant(ins[0])
             dequantizeInt8(int8s(ins[0]), output: floats(output), count: count, scale: q.scale(), zeroPoint: q.zeroPoint())
             return
@@ -88,12 +90,14 @@ extension Interpreter {
 
         switch code {
         case .fullyConnected:
+            guard OperatorSelection.includes(.fullyConnected, int8: true) else { return }
             let n = model.tensorShape(ins[1])[0]
             let (stage, _) = outputStage(op, channels: n, output: output)
             fullyConnectedInt8(input: x, depth: xShape.elementCount, packedWeights: int8s(ins[1]), channels: n,
                                stage: stage, output: y, gemmScratch: data + arenaOffset(model.tensorCount &+ op),
                                gemmScratchBytes: MemoryPlanner.gemmScratchBytes(model, op: op))
         case .conv2D:
+            guard OperatorSelection.includes(.conv2D, int8: true) else { return }
             let w = model.tensorShape(ins[1])
             let (stage, _) = outputStage(op, channels: w[0], output: output)
             let pointwise = MemoryPlanner.isPointwise(model, op: op)
@@ -106,12 +110,14 @@ extension Interpreter {
                        output: y, scratch: scratch, blockPixels: pointwise ? 0 : MemoryPlanner.im2colPixels(model, op: op),
                        gemmScratch: scratchStart + im2colBytes, gemmScratchBytes: MemoryPlanner.gemmScratchBytes(model, op: op))
         case .depthwiseConv2D:
+            guard OperatorSelection.includes(.depthwiseConv2D, int8: true) else { return }
             let w = model.tensorShape(ins[1])
             let (stage, _) = outputStage(op, channels: xShape[3], output: output)
             depthwiseConv2DInt8(input: x, weights: int8s(ins[1]), stage: stage, inputZeroPoint: quant(ins[0]).zeroPoint(),
                                 geometry: windowGeometry(op, input: xShape, kernelHeight: w[1], kernelWidth: w[2]),
                                 output: y)
         case .maxPool2D, .averagePool2D:
+            guard OperatorSelection.includes(.maxPool2D, int8: true) || OperatorSelection.includes(.averagePool2D, int8: true) else { return }
             let q = quant(output)
             pool2DInt8(input: x, output: y,
                        geometry: windowGeometry(op, input: xShape, kernelHeight: Int(options.kernelHeight),
@@ -119,24 +125,31 @@ extension Interpreter {
                        isMax: code == .maxPool2D,
                        range: Int8ActivationRange(options.activation, scale: q.scale(), zeroPoint: q.zeroPoint()))
         case .globalAveragePool:
+            guard OperatorSelection.includes(.globalAveragePool, int8: true) else { return }
             globalAveragePoolInt8(input: x, output: y, positions: xShape[1] &* xShape[2], channels: xShape[3])
         case .add:
+            guard OperatorSelection.includes(.add, int8: true) else { return }
             let qa = quant(ins[0]), qb = quant(ins[1]), qy = quant(output)
             let parameters = Int8AddParameters(scaleA: qa.scale(), zeroPointA: qa.zeroPoint(), scaleB: qb.scale(),
                                                zeroPointB: qb.zeroPoint(), scaleOutput: qy.scale(), zeroPointOutput: qy.zeroPoint())
             addInt8(x, int8s(ins[1]), output: y, count: count, parameters: parameters,
                     range: Int8ActivationRange(options.activation, scale: qy.scale(), zeroPoint: qy.zeroPoint()))
         case .reshape:
+            guard OperatorSelection.includes(.reshape, int8: true) else { return }
             if UnsafeMutablePointer(mutating: x) != y { y.update(from: x, count: count) }
         case .relu, .relu6:
+            guard OperatorSelection.includes(.relu, int8: true) || OperatorSelection.includes(.relu6, int8: true) else { return }
             let q = quant(output)
             clampInt8(x, output: y, count: count,
                       range: Int8ActivationRange(code == .relu ? .relu : .relu6, scale: q.scale(), zeroPoint: q.zeroPoint()))
         case .logistic, .tanh:
+            guard OperatorSelection.includes(.logistic, int8: true) || OperatorSelection.includes(.tanh, int8: true) else { return }
             lookupInt8(x, table: int8s(ins[1]), output: y, count: count)
         case .softmax:
+            guard OperatorSelection.includes(.softmax, int8: true) else { return }
             softmaxInt8(x, table: int32s(ins[1]), output: y, rows: count / xShape.last, depth: xShape.last)
         case .lstm, .gru:
+            guard OperatorSelection.includes(.lstm, int8: true) || OperatorSelection.includes(.gru, int8: true) else { return }
             let scratch = data + max(arenaOffset(model.tensorCount &+ op), 0)
             if !streaming {
                 scratch.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryPlanner.scratchBytes(model, op: op))

@@ -87,6 +87,7 @@ extension Model {
 
         switch code {
         case .fullyConnected:
+            guard OperatorSelection.includes(.fullyConnected, int8: true) else { break }  // compiled out: rejected above
             try check(x.rank >= 2 && x[0] == 1, .inputRank)
             let w = tensorShape(ins[1])
             try check(w.rank == 2 && w[1] == x.elementCount, .weightsShape)
@@ -94,6 +95,7 @@ extension Model {
             try gemmConstants(channels: w[0], packed: true)
 
         case .conv2D, .depthwiseConv2D:
+            guard OperatorSelection.includes(.conv2D, int8: true) || OperatorSelection.includes(.depthwiseConv2D, int8: true) else { break }  // compiled out: rejected above
             try check(x.rank == 4 && x[0] == 1, .inputRank)
             let w = tensorShape(ins[1])
             let depthwise = code == .depthwiseConv2D
@@ -106,6 +108,7 @@ extension Model {
             try gemmConstants(channels: channels, packed: !depthwise)
 
         case .maxPool2D, .averagePool2D:
+            guard OperatorSelection.includes(.maxPool2D, int8: true) || OperatorSelection.includes(.averagePool2D, int8: true) else { break }  // compiled out: rejected above
             try check(x.rank == 4 && x[0] == 1, .inputRank)
             guard options.kernelHeight >= 1, options.kernelWidth >= 1,
                   options.kernelHeight <= 65535, options.kernelWidth <= 65535 else {
@@ -117,31 +120,37 @@ extension Model {
             try sameMapping(ins[0], outs[0])
 
         case .globalAveragePool:
+            guard OperatorSelection.includes(.globalAveragePool, int8: true) else { break }  // compiled out: rejected above
             try check(x.rank == 4 && x[0] == 1, .inputRank)
             try check(y.equals(1, x[3]), .outputShape)
             try sameMapping(ins[0], outs[0])
 
         case .add:
+            guard OperatorSelection.includes(.add, int8: true) else { break }  // compiled out: rejected above
             try type(ins[1], .int8)
             try perTensor(ins[1])
             try check(tensorShape(ins[1]) == x, .operandShapes)
             try check(y == x, .outputShape)
 
         case .reshape:
+            guard OperatorSelection.includes(.reshape, int8: true) else { break }  // compiled out: rejected above
             try check(y.elementCount == x.elementCount, .elementCount)
             try sameMapping(ins[0], outs[0])
 
         case .relu, .relu6:
+            guard OperatorSelection.includes(.relu, int8: true) || OperatorSelection.includes(.relu6, int8: true) else { break }  // compiled out: rejected above
             try check(y == x, .outputShape)
             try sameMapping(ins[0], outs[0])
 
         case .softmax:
+            guard OperatorSelection.includes(.softmax, int8: true) else { break }  // compiled out: rejected above
             try check(y == x, .outputShape)
             try constant(ins[1], .int32)
             try check(tensorShape(ins[1]).equals(256), .weightsShape)
             try fixedRange(outs[0], scale: 1.0 / 256, zeroPoint: -128)
 
         case .logistic, .tanh:
+            guard OperatorSelection.includes(.logistic, int8: true) || OperatorSelection.includes(.tanh, int8: true) else { break }  // compiled out: rejected above
             try check(y == x, .outputShape)
             try constant(ins[1], .int8)
             try check(tensorShape(ins[1]).equals(256), .weightsShape)
@@ -152,7 +161,9 @@ extension Model {
             }
 
         case .lstm, .gru:
-            guard Int8Recurrent.validate(model: self, op: op) else { throw .unsupportedOperator(op: op, code: code) }
+            // (Folds away in a build without int8 recurrent kernels; such models were rejected above.)
+            guard OperatorSelection.includes(.lstm, int8: true) || OperatorSelection.includes(.gru, int8: true),
+                  Int8Recurrent.validate(model: self, op: op) else { throw .unsupportedOperator(op: op, code: code) }
 
         case .batchNorm, .quantize, .dequantize:
             break

@@ -4,10 +4,16 @@ extension Model {
     /// Checks arity, element types, options and operand shapes of operator `op`.
     func validateOperands(_ op: Int, code: OperatorCode, inputCount: Int, outputCount: Int) throws(ModelError) {
         // Dispatch by the first input's element type: int8 operators have their own rules.
-        if code == .quantize || code == .dequantize
-            || (inputCount >= 1 && outputCount >= 1 && tensorType(operatorInputs(op)[0]) == .int8) {
+        let int8Path = code == .quantize || code == .dequantize
+            || (inputCount >= 1 && outputCount >= 1 && tensorType(operatorInputs(op)[0]) == .int8)
+        // A build that compiled this kernel out (`OperatorSelection`) rejects the model at load;
+        // the rules of a path with no kernels at all fold away.
+        guard OperatorSelection.includes(code, int8: int8Path) else { throw .unsupportedOperator(op: op, code: code) }
+        if int8Path {
+            guard OperatorSelection.includesInt8Path else { throw .unsupportedOperator(op: op, code: code) }
             return try validateInt8Operands(op, code: code, inputCount: inputCount, outputCount: outputCount)
         }
+        guard OperatorSelection.includesFloatPath else { throw .unsupportedOperator(op: op, code: code) }
         func arity(_ expectedInputs: Int, _ expectedOutputs: Int = 1) throws(ModelError) {
             guard inputCount == expectedInputs, outputCount == expectedOutputs else {
                 throw .operatorArity(op: op, code: code)

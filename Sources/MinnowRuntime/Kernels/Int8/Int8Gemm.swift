@@ -1,4 +1,7 @@
-#if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+// Hosts always use the C kernels; an Embedded build uses them when it is given the module map
+// (`-Xcc -I Sources/CMinnowInt8Kernels/include`) and `-D MINNOW_C_KERNELS`, and links the C
+// files itself (firmware-sim does this for aarch64-linux); otherwise the portable Swift kernel.
+#if canImport(CMinnowInt8Kernels) && (!hasFeature(Embedded) || MINNOW_C_KERNELS)
 import CMinnowInt8Kernels
 #endif
 
@@ -54,6 +57,12 @@ public enum Int8Gemm {
         #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
         run(kernel: .best, m: m, n: n, k: k, a: a, lda: lda, packedWeights: packedWeights,
             output: output, c: c, ldc: ldc, scratch: scratch, scratchBytes: scratchBytes)
+        #elseif canImport(CMinnowInt8Kernels) && MINNOW_C_KERNELS
+        var stage = minnow_qgemm_output(
+            bias: output.bias, multipliers: output.multipliers, shifts: output.shifts,
+            output_zero_point: output.outputZeroPoint,
+            lower_bound: output.lowerBound, upper_bound: output.upperBound)
+        minnow_qgemm(minnow_qgemm_best_kernel(), m, n, k, a, lda, packedWeights, &stage, c, ldc, scratch, scratchBytes)
         #else
         portable(m: m, n: n, k: k, a: a, lda: lda, packedWeights: packedWeights, output: output, c: c, ldc: ldc)
         #endif
@@ -84,6 +93,8 @@ public enum Int8Gemm {
     public static func scratchByteCount(m: Int, k: Int) -> Int {
         #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
         return minnow_qgemm_scratch_bytes(Int8GemmKernel.best.rawValue, m, k)
+        #elseif canImport(CMinnowInt8Kernels) && MINNOW_C_KERNELS
+        return minnow_qgemm_scratch_bytes(minnow_qgemm_best_kernel(), m, k)
         #else
         return 0
         #endif
