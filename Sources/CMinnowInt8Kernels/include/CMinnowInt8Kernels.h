@@ -66,4 +66,6 @@ void minnow_qgemm(int kernel, size_t m, size_t n, size_t k,
 }
 #endif
 
+#include "minnow_spatial_int8.h"
+
 #endif
