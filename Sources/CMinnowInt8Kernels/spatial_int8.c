@@ -185,25 +185,73 @@ static inline void fill_short(int8_t *d, int8_t v, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; i++) d[i] = v;
 }
 
+/// One output pixel tap by tap, with bounds checks (border pixels).
+static void im2col_pixel(const int8_t *x, const minnow_window *g, ptrdiff_t oy, ptrdiff_t ox, int8_t pad,
+                         int8_t *dst) {
+    const ptrdiff_t c = g->channels, kh = g->kernel_height, kw = g->kernel_width;
+    const ptrdiff_t h = g->input_height, wd = g->input_width, row_bytes = kw * c;
+    const ptrdiff_t y0 = oy * g->stride_height - g->pad_top, x0 = ox * g->stride_width - g->pad_left;
+    const int columns_inside = x0 >= 0 && x0 + kw <= wd;
+    for (ptrdiff_t ky = 0; ky < kh; ky++, dst += row_bytes) {
+        const ptrdiff_t iy = y0 + ky;
+        if (iy < 0 || iy >= h) { fill_short(dst, pad, row_bytes); continue; }
+        if (columns_inside) { copy_short(dst, x + (iy * wd + x0) * c, row_bytes); continue; }
+        for (ptrdiff_t kx = 0; kx < kw; kx++) {
+            const ptrdiff_t ix = x0 + kx;
+            if (ix >= 0 && ix < wd) copy_short(dst + kx * c, x + (iy * wd + ix) * c, c);
+            else fill_short(dst + kx * c, pad, c);
+        }
+    }
+}
+
+/// Interior pixels (every tap inside the input): one straight copy of `row_bytes` per kernel
+/// row. Inlined with constant `row_bytes` for the common shapes so each copy is a few moves.
+static inline __attribute__((always_inline)) int8_t *im2col_interior(const int8_t *src, ptrdiff_t count,
+                                                                     ptrdiff_t pixel_step, ptrdiff_t input_row,
+                                                                     ptrdiff_t kh, const ptrdiff_t row_bytes,
+                                                                     int8_t *dst) {
+    for (ptrdiff_t p = 0; p < count; p++, src += pixel_step) {
+        const int8_t *row = src;
+        for (ptrdiff_t ky = 0; ky < kh; ky++, row += input_row, dst += row_bytes) copy_short(dst, row, row_bytes);
+    }
+    return dst;
+}
+
 void minnow_im2col_int8(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
                         int8_t pad, int8_t *dst) {
     const ptrdiff_t c = g->channels, kh = g->kernel_height, kw = g->kernel_width;
-    const ptrdiff_t h = g->input_height, wd = g->input_width;
-    const ptrdiff_t row_bytes = kw * c;  // one kernel row of one pixel, contiguous in the input
-    ptrdiff_t oy = first_pixel / g->output_width, ox = first_pixel - oy * g->output_width;
-    for (ptrdiff_t p = 0; p < pixels; p++) {
-        const ptrdiff_t y0 = oy * g->stride_height - g->pad_top, x0 = ox * g->stride_width - g->pad_left;
-        const int columns_inside = x0 >= 0 && x0 + kw <= wd;
-        for (ptrdiff_t ky = 0; ky < kh; ky++, dst += row_bytes) {
-            const ptrdiff_t iy = y0 + ky;
-            if (iy < 0 || iy >= h) { fill_short(dst, pad, row_bytes); continue; }
-            if (columns_inside) { copy_short(dst, x + (iy * wd + x0) * c, row_bytes); continue; }
-            for (ptrdiff_t kx = 0; kx < kw; kx++) {
-                const ptrdiff_t ix = x0 + kx;
-                if (ix >= 0 && ix < wd) copy_short(dst + kx * c, x + (iy * wd + ix) * c, c);
-                else fill_short(dst + kx * c, pad, c);
+    const ptrdiff_t sw = g->stride_width, ow = g->output_width;
+    const ptrdiff_t row_bytes = kw * c, depth = kh * row_bytes;  // a kernel row is contiguous in the input
+    const ptrdiff_t input_row = g->input_width * c, pixel_step = sw * c;
+    // Output columns whose taps all lie inside the input: pad_left ≤ ox·sw ≤ W − kw + pad_left.
+    ptrdiff_t inner0 = (g->pad_left + sw - 1) / sw;
+    ptrdiff_t inner1 = g->input_width - kw + g->pad_left < 0 ? 0 : (g->input_width - kw + g->pad_left) / sw + 1;
+    if (inner1 > ow) inner1 = ow;
+    if (inner0 > inner1) inner0 = inner1;
+    ptrdiff_t oy = first_pixel / ow, ox = first_pixel - oy * ow;
+    while (pixels > 0) {
+        const ptrdiff_t end = ox + pixels < ow ? ox + pixels : ow;  // this output row: ox..<end
+        pixels -= end - ox;
+        const ptrdiff_t y0 = oy * g->stride_height - g->pad_top;
+        if (y0 >= 0 && y0 + kh <= g->input_height) {
+            for (; ox < end && ox < inner0; ox++, dst += depth) im2col_pixel(x, g, oy, ox, pad, dst);
+            const ptrdiff_t stop = end < inner1 ? end : inner1;
+            if (ox < stop) {
+                const int8_t *src = x + y0 * input_row + (ox * sw - g->pad_left) * c;
+                const ptrdiff_t n = stop - ox;
+                switch (row_bytes) {
+                case 3: dst = im2col_interior(src, n, pixel_step, input_row, kh, 3, dst); break;
+                case 9: dst = im2col_interior(src, n, pixel_step, input_row, kh, 9, dst); break;
+                case 24: dst = im2col_interior(src, n, pixel_step, input_row, kh, 24, dst); break;
+                case 48: dst = im2col_interior(src, n, pixel_step, input_row, kh, 48, dst); break;
+                case 96: dst = im2col_interior(src, n, pixel_step, input_row, kh, 96, dst); break;
+                default: dst = im2col_interior(src, n, pixel_step, input_row, kh, row_bytes, dst); break;
+                }
+                ox = stop;
             }
         }
-        if (++ox == g->output_width) { ox = 0; oy++; }
+        for (; ox < end; ox++, dst += depth) im2col_pixel(x, g, oy, ox, pad, dst);
+        ox = 0;
+        oy++;
     }
 }

@@ -114,7 +114,7 @@ final class Int8KernelTwinTests: XCTestCase {
     func testIm2colPathsMatchReferenceByteForByte() {
         var rng = IntRandom(seed: 73)
         for trial in 0..<300 {
-            let g = randomGeometry(&rng, channels: channelCounts[trial % channelCounts.count] % 40 + 1)
+            let g = randomGeometry(&rng, channels: [1, 1, 2, 3, 4, 8, 16, 17, 32, 33][trial % 10])
             let pixels = g.outputHeight * g.outputWidth
             let first = rng.int(0...(pixels - 1))
             let count = rng.int(1...(pixels - first))
