@@ -100,4 +100,6 @@ void minnow_int8_gru(int kernel, const minnow_int8_rnn *k, const int8_t *x, int8
 }
 #endif
 
+#include "minnow_spatial_int8.h"
+
 #endif

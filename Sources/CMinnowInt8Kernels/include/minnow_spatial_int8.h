@@ -1,0 +1,43 @@
+#ifndef MINNOW_SPATIAL_INT8_H
+#define MINNOW_SPATIAL_INT8_H
+
+/* int8 spatial kernels of MinnowRuntime (NHWC): max/average pooling and the im2col unfold of
+ * int8 convolutions. Each gives exactly the bytes of its Swift reference twin
+ * (`Int8SpatialKernels` with `.reference`); vector widths are chosen at run time. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Geometry of a 2-D window over an NHWC tensor (one image). Leading padding is
+/// `pad_top`/`pad_left`; cells outside the input are padding.
+typedef struct minnow_window {
+    ptrdiff_t input_height, input_width, channels;
+    ptrdiff_t kernel_height, kernel_width;
+    ptrdiff_t stride_height, stride_width;
+    ptrdiff_t output_height, output_width;
+    ptrdiff_t pad_top, pad_left;
+} minnow_window;
+
+/// int8 max pooling: padding cells ignored, result clamped to lower…upper. `y` may alias `x`
+/// when the window has no leading padding (each output pixel is written after its window is read).
+void minnow_max_pool_int8(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper, int8_t *y);
+
+/// int8 average pooling: Σq / cells rounded half away from zero (padding cells not counted),
+/// clamped to lower…upper. Same aliasing rule as max pooling.
+void minnow_average_pool_int8(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper, int8_t *y);
+
+/// Unfolds `pixels` output pixels starting at `first_pixel` (row-major over the output) into
+/// `dst`: one row of K = kernel_height·kernel_width·channels bytes per pixel, (ky, kx, c) order,
+/// padding cells set to `pad`.
+void minnow_im2col_int8(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
+                        int8_t pad, int8_t *dst);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,257 @@
+#include "minnow_spatial_int8.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define MINNOW_X86 1
+#define AVX512BW_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
+#elif defined(__aarch64__) || defined(__ARM_NEON)
+#include <arm_neon.h>
+#define MINNOW_NEON 1
+#endif
+
+/// The window cells of one output pixel that lie inside the input: rows ky0..<ky1, columns
+/// kx0..<kx1, and the address of cell (ky0, kx0).
+typedef struct {
+    ptrdiff_t ky0, ky1, kx0, kx1;
+    const int8_t *first;
+} window_cells;
+
+static inline window_cells cells_of(const int8_t *x, const minnow_window *g, ptrdiff_t oy, ptrdiff_t ox) {
+    const ptrdiff_t y0 = oy * g->stride_height - g->pad_top, x0 = ox * g->stride_width - g->pad_left;
+    window_cells w;
+    w.ky0 = y0 < 0 ? -y0 : 0;
+    w.ky1 = g->input_height - y0 < g->kernel_height ? g->input_height - y0 : g->kernel_height;
+    w.kx0 = x0 < 0 ? -x0 : 0;
+    w.kx1 = g->input_width - x0 < g->kernel_width ? g->input_width - x0 : g->kernel_width;
+    w.first = x + ((y0 + w.ky0) * g->input_width + (x0 + w.kx0)) * g->channels;
+    return w;
+}
+
+static inline int8_t clamp8(int32_t v, int32_t lower, int32_t upper) {
+    return (int8_t)(v < lower ? lower : (v > upper ? upper : v));
+}
+
+/// Channels [c0, c1) of one pixel, plain C (accumulator −128 as the Swift reference).
+static inline void max_cells_scalar(const window_cells *w, ptrdiff_t c0, ptrdiff_t c1, ptrdiff_t row_step,
+                                    ptrdiff_t pixel_step, int32_t lower, int32_t upper, int8_t *out) {
+    for (ptrdiff_t ch = c0; ch < c1; ch++) {
+        int32_t m = -128;
+        const int8_t *row = w->first + ch;
+        for (ptrdiff_t ky = w->ky0; ky < w->ky1; ky++, row += row_step) {
+            const int8_t *cell = row;
+            for (ptrdiff_t kx = w->kx0; kx < w->kx1; kx++, cell += pixel_step) m = *cell > m ? *cell : m;
+        }
+        out[ch] = clamp8(m, lower, upper);
+    }
+}
+
+static void max_pool_portable(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper, int8_t *y) {
+    const ptrdiff_t c = g->channels, row_step = g->input_width * c;
+    for (ptrdiff_t oy = 0; oy < g->output_height; oy++) {
+        for (ptrdiff_t ox = 0; ox < g->output_width; ox++, y += c) {
+            const window_cells w = cells_of(x, g, oy, ox);
+            ptrdiff_t ch = 0;
+#if defined(MINNOW_X86)
+            // SSE2 has no signed byte max: flip to unsigned (q ^ 0x80), max, flip back.
+            const __m128i flip = _mm_set1_epi8((char)0x80);
+            const __m128i lo = _mm_set1_epi8((char)(lower ^ 0x80)), hi = _mm_set1_epi8((char)(upper ^ 0x80));
+            for (; ch + 16 <= c; ch += 16) {
+                __m128i m = _mm_setzero_si128();
+                const int8_t *row = w.first + ch;
+                for (ptrdiff_t ky = w.ky0; ky < w.ky1; ky++, row += row_step) {
+                    const int8_t *cell = row;
+                    for (ptrdiff_t kx = w.kx0; kx < w.kx1; kx++, cell += c)
+                        m = _mm_max_epu8(m, _mm_xor_si128(_mm_loadu_si128((const __m128i *)cell), flip));
+                }
+                m = _mm_min_epu8(_mm_max_epu8(m, lo), hi);
+                _mm_storeu_si128((__m128i *)(y + ch), _mm_xor_si128(m, flip));
+            }
+#elif defined(MINNOW_NEON)
+            const int8x16_t lo = vdupq_n_s8((int8_t)lower), hi = vdupq_n_s8((int8_t)upper);
+            for (; ch + 16 <= c; ch += 16) {
+                int8x16_t m = vdupq_n_s8(-128);
+                const int8_t *row = w.first + ch;
+                for (ptrdiff_t ky = w.ky0; ky < w.ky1; ky++, row += row_step) {
+                    const int8_t *cell = row;
+                    for (ptrdiff_t kx = w.kx0; kx < w.kx1; kx++, cell += c) m = vmaxq_s8(m, vld1q_s8(cell));
+                }
+                vst1q_s8(y + ch, vminq_s8(vmaxq_s8(m, lo), hi));
+            }
+#endif
+            max_cells_scalar(&w, ch, c, row_step, c, lower, upper, y);
+        }
+    }
+}
+
+#if defined(MINNOW_X86)
+/// AVX-512BW: 64 channels per vector, masked loads and stores for the last partial vector.
+AVX512BW_TARGET static void max_pool_avx512bw(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper,
+                                              int8_t *y) {
+    const ptrdiff_t c = g->channels, row_step = g->input_width * c;
+    const __m512i lo = _mm512_set1_epi8((char)lower), hi = _mm512_set1_epi8((char)upper);
+    const __m512i floor = _mm512_set1_epi8((char)-128);
+    for (ptrdiff_t oy = 0; oy < g->output_height; oy++) {
+        for (ptrdiff_t ox = 0; ox < g->output_width; ox++, y += c) {
+            const window_cells w = cells_of(x, g, oy, ox);
+            for (ptrdiff_t ch = 0; ch < c; ch += 64) {
+                const ptrdiff_t lanes = c - ch < 64 ? c - ch : 64;
+                const __mmask64 mask = lanes == 64 ? ~(__mmask64)0 : (((__mmask64)1 << lanes) - 1);
+                __m512i m = floor;
+                const int8_t *row = w.first + ch;
+                for (ptrdiff_t ky = w.ky0; ky < w.ky1; ky++, row += row_step) {
+                    const int8_t *cell = row;
+                    for (ptrdiff_t kx = w.kx0; kx < w.kx1; kx++, cell += c)
+                        m = _mm512_max_epi8(m, _mm512_maskz_loadu_epi8(mask, cell));
+                }
+                _mm512_mask_storeu_epi8(y + ch, mask, _mm512_min_epi8(_mm512_max_epi8(m, lo), hi));
+            }
+        }
+    }
+}
+
+static int has_avx512bw(void) {
+    static int cached = -1;
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v < 0) {
+        __builtin_cpu_init();
+        v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512vl");
+        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+#endif
+
+void minnow_max_pool_int8(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper, int8_t *y) {
+#if defined(MINNOW_X86)
+    // 16-channel tensors run as fast with SSE2 and skip the masked-load setup.
+    if (g->channels > 16 && has_avx512bw()) { max_pool_avx512bw(x, g, lower, upper, y); return; }
+#endif
+    max_pool_portable(x, g, lower, upper, y);
+}
+
+/// `a / b` rounded half away from zero (`b > 0`), as the Swift `roundedDivide`.
+static inline int32_t rounded_divide(int32_t a, int32_t b) {
+    return a >= 0 ? (a + b / 2) / b : (a - b / 2) / b;
+}
+
+void minnow_average_pool_int8(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper, int8_t *y) {
+    enum { chunk = 64 };
+    const ptrdiff_t c = g->channels, row_step = g->input_width * c;
+    int32_t acc[chunk];
+    for (ptrdiff_t oy = 0; oy < g->output_height; oy++) {
+        for (ptrdiff_t ox = 0; ox < g->output_width; ox++, y += c) {
+            const window_cells w = cells_of(x, g, oy, ox);
+            const int32_t cells = (int32_t)((w.ky1 - w.ky0) * (w.kx1 - w.kx0));
+            for (ptrdiff_t c0 = 0; c0 < c; c0 += chunk) {
+                const ptrdiff_t n = c - c0 < chunk ? c - c0 : chunk;
+                for (ptrdiff_t i = 0; i < n; i++) acc[i] = 0;
+                const int8_t *row = w.first + c0;
+                for (ptrdiff_t ky = w.ky0; ky < w.ky1; ky++, row += row_step) {
+                    const int8_t *cell = row;
+                    for (ptrdiff_t kx = w.kx0; kx < w.kx1; kx++, cell += c)
+                        for (ptrdiff_t i = 0; i < n; i++) acc[i] += cell[i];
+                }
+                for (ptrdiff_t i = 0; i < n; i++) y[c0 + i] = clamp8(rounded_divide(acc[i], cells), lower, upper);
+            }
+        }
+    }
+}
+
+/// Copies `n` bytes with a few fixed-size (possibly overlapping) moves instead of a libc call:
+/// im2col copies are short (one kernel row of one pixel).
+static inline void copy_short(int8_t *d, const int8_t *s, ptrdiff_t n) {
+    if (n >= 16) {
+        ptrdiff_t i = 0;
+        for (; i + 16 <= n; i += 16) memcpy(d + i, s + i, 16);
+        if (i < n) memcpy(d + n - 16, s + n - 16, 16);
+    } else if (n >= 8) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n >= 2) {
+        memcpy(d, s, 2);
+        memcpy(d + n - 2, s + n - 2, 2);
+    } else if (n == 1) {
+        *d = *s;
+    }
+}
+
+static inline void fill_short(int8_t *d, int8_t v, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) d[i] = v;
+}
+
+/// One output pixel tap by tap, with bounds checks (border pixels).
+static void im2col_pixel(const int8_t *x, const minnow_window *g, ptrdiff_t oy, ptrdiff_t ox, int8_t pad,
+                         int8_t *dst) {
+    const ptrdiff_t c = g->channels, kh = g->kernel_height, kw = g->kernel_width;
+    const ptrdiff_t h = g->input_height, wd = g->input_width, row_bytes = kw * c;
+    const ptrdiff_t y0 = oy * g->stride_height - g->pad_top, x0 = ox * g->stride_width - g->pad_left;
+    const int columns_inside = x0 >= 0 && x0 + kw <= wd;
+    for (ptrdiff_t ky = 0; ky < kh; ky++, dst += row_bytes) {
+        const ptrdiff_t iy = y0 + ky;
+        if (iy < 0 || iy >= h) { fill_short(dst, pad, row_bytes); continue; }
+        if (columns_inside) { copy_short(dst, x + (iy * wd + x0) * c, row_bytes); continue; }
+        for (ptrdiff_t kx = 0; kx < kw; kx++) {
+            const ptrdiff_t ix = x0 + kx;
+            if (ix >= 0 && ix < wd) copy_short(dst + kx * c, x + (iy * wd + ix) * c, c);
+            else fill_short(dst + kx * c, pad, c);
+        }
+    }
+}
+
+/// Interior pixels (every tap inside the input): one straight copy of `row_bytes` per kernel
+/// row. Inlined with constant `row_bytes` for the common shapes so each copy is a few moves.
+static inline __attribute__((always_inline)) int8_t *im2col_interior(const int8_t *src, ptrdiff_t count,
+                                                                     ptrdiff_t pixel_step, ptrdiff_t input_row,
+                                                                     ptrdiff_t kh, const ptrdiff_t row_bytes,
+                                                                     int8_t *dst) {
+    for (ptrdiff_t p = 0; p < count; p++, src += pixel_step) {
+        const int8_t *row = src;
+        for (ptrdiff_t ky = 0; ky < kh; ky++, row += input_row, dst += row_bytes) copy_short(dst, row, row_bytes);
+    }
+    return dst;
+}
+
+void minnow_im2col_int8(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
+                        int8_t pad, int8_t *dst) {
+    const ptrdiff_t c = g->channels, kh = g->kernel_height, kw = g->kernel_width;
+    const ptrdiff_t sw = g->stride_width, ow = g->output_width;
+    const ptrdiff_t row_bytes = kw * c, depth = kh * row_bytes;  // a kernel row is contiguous in the input
+    const ptrdiff_t input_row = g->input_width * c, pixel_step = sw * c;
+    // Output columns whose taps all lie inside the input: pad_left ≤ ox·sw ≤ W − kw + pad_left.
+    ptrdiff_t inner0 = (g->pad_left + sw - 1) / sw;
+    ptrdiff_t inner1 = g->input_width - kw + g->pad_left < 0 ? 0 : (g->input_width - kw + g->pad_left) / sw + 1;
+    if (inner1 > ow) inner1 = ow;
+    if (inner0 > inner1) inner0 = inner1;
+    ptrdiff_t oy = first_pixel / ow, ox = first_pixel - oy * ow;
+    while (pixels > 0) {
+        const ptrdiff_t end = ox + pixels < ow ? ox + pixels : ow;  // this output row: ox..<end
+        pixels -= end - ox;
+        const ptrdiff_t y0 = oy * g->stride_height - g->pad_top;
+        if (y0 >= 0 && y0 + kh <= g->input_height) {
+            for (; ox < end && ox < inner0; ox++, dst += depth) im2col_pixel(x, g, oy, ox, pad, dst);
+            const ptrdiff_t stop = end < inner1 ? end : inner1;
+            if (ox < stop) {
+                const int8_t *src = x + y0 * input_row + (ox * sw - g->pad_left) * c;
+                const ptrdiff_t n = stop - ox;
+                switch (row_bytes) {
+                case 3: dst = im2col_interior(src, n, pixel_step, input_row, kh, 3, dst); break;
+                case 9: dst = im2col_interior(src, n, pixel_step, input_row, kh, 9, dst); break;
+                case 24: dst = im2col_interior(src, n, pixel_step, input_row, kh, 24, dst); break;
+                case 48: dst = im2col_interior(src, n, pixel_step, input_row, kh, 48, dst); break;
+                case 96: dst = im2col_interior(src, n, pixel_step, input_row, kh, 96, dst); break;
+                default: dst = im2col_interior(src, n, pixel_step, input_row, kh, row_bytes, dst); break;
+                }
+                ox = stop;
+            }
+        }
+        for (; ox < end; ox++, dst += depth) im2col_pixel(x, g, oy, ox, pad, dst);
+        ox = 0;
+        oy++;
+    }
+}
