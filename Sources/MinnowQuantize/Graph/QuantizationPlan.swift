@@ -36,6 +36,10 @@ public struct QuantizationOptions: Sendable {
 }
 
 extension WeightRounding {
+    /// Measured with the decision output range (full Fashion-MNIST test set, 500 calibration
+    /// items, two MLP seeds / CNN / LSTM): agreement nearest 99.56, 99.39 / 99.81 / 99.74;
+    /// gptq 99.54, 99.53 / 99.80 / 99.72 — gptq is the one that keeps both MLPs ≥ 99.5%.
+    /// Bias correction on top changed agreement by −0.07…+0.06 points (noise), so it is off.
     public static let defaultRounding: WeightRounding = .gptq
 }
 
