@@ -50,17 +50,17 @@ final class WeightRoundingTests: XCTestCase {
         let rows = 8, depth = 32
         var r = TestRandom(5)
         let w = r.array(rows * depth, -0.5, 0.5)
-        let items = correlatedItems(count: 300, depth: depth, seed: 6)
+        let all = correlatedItems(count: 400, depth: depth, seed: 6)
+        let items = Array(all.prefix(300)), heldOut = Array(all.suffix(100))
         let (nearestValues, scales) = nearest(w, rows: rows, depth: depth)
         let gptq = GPTQRounding.quantize(weights: w, rows: rows, depth: depth, hessian: gram(items, depth: depth), scales: scales)
         let before = outputMSE(nearestValues, scales: scales, w, items: items, rows: rows, depth: depth)
         let after = outputMSE(gptq, scales: scales, w, items: items, rows: rows, depth: depth)
         XCTAssertLessThan(after, 0.5 * before, "GPTQ output MSE \(after) vs nearest \(before)")
         // Held-out items from the same distribution benefit too (not an overfit to the sample).
-        let test = correlatedItems(count: 300, depth: depth, seed: 6).map { $0 }  // same mixing: same seed
-        XCTAssertLessThan(outputMSE(gptq, scales: scales, w, items: Array(test.suffix(100)), rows: rows, depth: depth),
-                          outputMSE(nearestValues, scales: scales, w, items: Array(test.suffix(100)), rows: rows, depth: depth))
-        // Same scales: every value is a valid symmetric int8 and stays within one step of nearest's neighbourhood.
+        XCTAssertLessThan(outputMSE(gptq, scales: scales, w, items: heldOut, rows: rows, depth: depth),
+                          outputMSE(nearestValues, scales: scales, w, items: heldOut, rows: rows, depth: depth))
+        // Same scales: every value is a valid symmetric int8 and stays near its float weight.
         for (i, q) in gptq.enumerated() {
             XCTAssertGreaterThanOrEqual(q, -127)
             XCTAssertLessThanOrEqual(abs(Float(q) * scales[i / depth] - w[i]), 4 * scales[i / depth], "value \(i) wandered off")
