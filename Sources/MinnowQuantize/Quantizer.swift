@@ -33,7 +33,8 @@ public enum Quantizer {
     ) throws -> QuantizationResult {
         let statistics = try Calibrator.calibrate(
             modelBytes: modelBytes, data: data, dataName: dataName, sampleCount: sampleCount,
-            histograms: options.method.needsHistogram, progress: progress)
+            histograms: options.method.needsHistogram,
+            recordValues: options.needsRecordedValues, progress: progress)
         return try convert(modelBytes: modelBytes, statistics: statistics, options: options)
     }
 
@@ -47,7 +48,21 @@ public enum Quantizer {
         }
         let folded = graph.foldBatchNorms()
         let fused = graph.fuseActivations()
-        let plan = try QuantizationPlan(graph: graph, ranges: statistics.ranges(options.method), keepFloat: options.keepFloat)
+        var ranges = statistics.ranges(options.method)
+        if options.outputRange == .decision {
+            for t in graph.outputs {
+                // Only logits from a GEMM layer (softmax/tanh outputs have fixed parameters).
+                guard let producer = graph.operators.first(where: { $0.outputs.contains(t) }),
+                      producer.code == .fullyConnected || producer.code == .conv2D,
+                      let items = statistics.recordedValues[t], let classes = graph.tensors[t].shape.last,
+                      let range = DecisionRange.range(items: items, classes: classes)
+                else { continue }
+                ranges[t] = range
+            }
+        }
+        var plan = try QuantizationPlan(graph: graph, ranges: ranges, keepFloat: options.keepFloat)
+        try WeightRoundingPass.apply(to: &plan, layerInputs: statistics.recordedValues,
+                                     rounding: options.rounding, biasCorrection: options.biasCorrection)
         let builder = try Int8Converter.convert(plan, floatIO: options.floatIO)
         return QuantizationResult(builder: builder, plan: plan, statistics: statistics,
                                   foldedBatchNorms: folded, fusedActivations: fused)

@@ -12,7 +12,8 @@ final class ConverterTests: XCTestCase {
 
     func testMLPStructureAndConstants() throws {
         let float = FloatModels.mlp()
-        let result = try quantize(float, itemShape: [10])
+        // Nearest rounding and the calibrated output range: the constants recomputed below.
+        let result = try quantize(float, itemShape: [10], options: QuantizationOptions(rounding: .nearest, outputRange: .calibrated))
         let m = result.builder
         XCTAssertEqual(m.operators.map(\.code), [.fullyConnected, .fullyConnected])
         XCTAssertEqual(m.tensors[m.inputs[0]].type, .int8)

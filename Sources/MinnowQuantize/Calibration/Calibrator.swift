@@ -6,6 +6,10 @@ public struct CalibrationStatistics: Sendable {
     public var observers: [Int: TensorObserver]
     /// Number of calibration samples run.
     public var sampleCount: Int
+    /// Float values of the inputs of the fully connected / conv 2D layers and of the model
+    /// outputs, by tensor index, one array per calibration item (only when
+    /// `calibrate(recordValues: true)`): weight rounding and the decision range use them.
+    public var recordedValues: [Int: [[Float]]] = [:]
 
     /// Calibrated ranges for every observed tensor under `method`.
     public func ranges(_ method: CalibrationMethod) -> [Int: (minimum: Float, maximum: Float)] {
@@ -44,7 +48,7 @@ public enum Calibrator {
     ///   - progress: `(done, total)` over both passes.
     public static func calibrate(
         modelBytes: [UInt8], data: LabeledDataset, dataName: String, sampleCount: Int, histograms: Bool,
-        progress: (Int, Int) -> Void = { _, _ in }
+        recordValues: Bool = false, progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> CalibrationStatistics {
         try modelBytes.withUnsafeBytes { raw in
             let model: Model
@@ -62,6 +66,12 @@ public enum Calibrator {
             var observers = [Int: TensorObserver]()
             for t in activations { observers[t] = TensorObserver() }
             let indices = sampleIndices(count: data.count, sampleCount: sampleCount)
+            // Inputs of the layers whose weights can be rounded against their input statistics,
+            // and the model outputs.
+            let recorded = recordValues
+                ? Set(graph.operators.filter { $0.code == .fullyConnected || $0.code == .conv2D }.map { $0.inputs[0] } + graph.outputs)
+                : []
+            var recordedValues = [Int: [[Float]]]()
             let passes = histograms ? 2 : 1
             let total = indices.count * passes
             let input = interpreter.inputFloats(0)
@@ -76,12 +86,15 @@ public enum Calibrator {
                         let values = interpreter.tensorFloats(t)
                         if values.isEmpty { continue }
                         if pass == 0 { observers[t]!.observeRange(values) } else { observers[t]!.observeHistogram(values) }
+                        if pass == 0 && recorded.contains(t) { recordedValues[t, default: []].append(Array(values)) }
                     }
                     let done = pass * indices.count + n + 1
                     if done % 25 == 0 || done == total { progress(done, total) }
                 }
             }
-            return CalibrationStatistics(observers: observers, sampleCount: indices.count)
+            var statistics = CalibrationStatistics(observers: observers, sampleCount: indices.count)
+            statistics.recordedValues = recordedValues
+            return statistics
         }
     }
 }

@@ -6,14 +6,17 @@ import MinnowRuntime
 /// layout), foldedBias int32 [C] = bias − z_in·Σw (no +128: depthwise does not use the GEMM),
 /// multipliers int32 [C], shifts int32 [C]]` → int8 output.
 extension Int8Converter {
-    mutating func emitDepthwise(_ op: FloatGraph.Operator) throws {
+    mutating func emitDepthwise(_ op: FloatGraph.Operator, index: Int) throws {
         let name = op.name(in: graph)
         let x = try int8Input(op.inputs[0])
         let inputParameters = plan.parameters(op.inputs[0])
         let outputParameters = plan.parameters(op.outputs[0])
         let shape = graph.tensors[op.inputs[1]].shape
-        let weights = ChannelQuantizedWeights(weights: try constant(op.inputs[1], of: op), shape: shape, axis: 3)
-        let bias = try constant(op.inputs[2], of: op)
+        _ = try constant(op.inputs[1], of: op)
+        _ = try constant(op.inputs[2], of: op)
+        guard let weights = plan.weights(of: index, axis: 3), let bias = plan.bias(of: index) else {
+            throw QuantizationError("operator '\(name)': missing weight or bias operand")
+        }
         let channels = shape[3]
         let w = addInt8Constant(name: "\(name)/weights", shape: shape, values: weights.values, quantization: weights.parameters)
 

@@ -7,14 +7,17 @@ import MinnowRuntime
 /// shifts int32 [O]]` → int8 output. `K` is the product of the non-channel weight dims
 /// (`in` for FC, `kH·kW·C` for conv). Options (fused activation, geometry) are copied.
 extension Int8Converter {
-    mutating func emitGemm(_ op: FloatGraph.Operator) throws {
+    mutating func emitGemm(_ op: FloatGraph.Operator, index: Int) throws {
         let name = op.name(in: graph)
         let x = try int8Input(op.inputs[0])
         let inputParameters = plan.parameters(op.inputs[0])
         let outputParameters = plan.parameters(op.outputs[0])
         let shape = graph.tensors[op.inputs[1]].shape
-        let weights = ChannelQuantizedWeights(weights: try constant(op.inputs[1], of: op), shape: shape, axis: 0)
-        let bias = try constant(op.inputs[2], of: op)
+        _ = try constant(op.inputs[1], of: op)
+        _ = try constant(op.inputs[2], of: op)
+        guard let weights = plan.weights(of: index, axis: 0), let bias = plan.bias(of: index) else {
+            throw QuantizationError("operator '\(name)': missing weight or bias operand")
+        }
         let channels = shape[0], depth = shape.dropFirst().reduce(1, *)
 
         let w = builder.addPackedWeights(name: "\(name)/weights", shape: shape, values: weights.values,

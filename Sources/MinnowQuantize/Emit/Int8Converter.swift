@@ -51,8 +51,8 @@ public struct Int8Converter {
 
     mutating func emitInt8(_ op: FloatGraph.Operator, index: Int) throws {
         switch op.code {
-        case .fullyConnected, .conv2D: try emitGemm(op)
-        case .depthwiseConv2D: try emitDepthwise(op)
+        case .fullyConnected, .conv2D: try emitGemm(op, index: index)
+        case .depthwiseConv2D: try emitDepthwise(op, index: index)
         case .maxPool2D, .averagePool2D, .reshape, .globalAveragePool, .relu, .relu6: try emitPassThrough(op)
         case .softmax, .logistic, .tanh, .add: try emitElementwise(op)
         case .lstm, .gru: try emitRecurrent(op)

@@ -10,12 +10,37 @@ public struct QuantizationOptions: Sendable {
     /// Float model input and output, with quantize/dequantize operators at the edges
     /// (default: int8 input and output carrying their quantization parameters).
     public var floatIO = false
+    /// How weight values are rounded to int8 (fully connected and conv 2D layers).
+    public var rounding: WeightRounding = .defaultRounding
+    /// Subtract each GEMM output channel's mean int8-vs-float shift from its bias.
+    public var biasCorrection = QuantizationOptions.defaultBiasCorrection
 
-    public init(method: CalibrationMethod = .defaultMethod, keepFloat: [String] = [], floatIO: Bool = false) {
+    public init(method: CalibrationMethod = .defaultMethod, keepFloat: [String] = [], floatIO: Bool = false,
+                rounding: WeightRounding = .defaultRounding, biasCorrection: Bool = QuantizationOptions.defaultBiasCorrection,
+                outputRange: OutputRange = .defaultRange) {
         self.method = method
         self.keepFloat = keepFloat
         self.floatIO = floatIO
+        self.rounding = rounding
+        self.biasCorrection = biasCorrection
+        self.outputRange = outputRange
     }
+
+    /// How the model output's int8 range is chosen.
+    public var outputRange: OutputRange = .defaultRange
+
+    /// Whether the options need the calibration pass to record GEMM layer inputs and outputs.
+    public var needsRecordedValues: Bool { rounding != .nearest || biasCorrection || outputRange != .calibrated }
+
+    public static let defaultBiasCorrection = false
+}
+
+extension WeightRounding {
+    /// Measured with the decision output range (full Fashion-MNIST test set, 500 calibration
+    /// items, two MLP seeds / CNN / LSTM): agreement nearest 99.56, 99.39 / 99.81 / 99.74;
+    /// gptq 99.54, 99.53 / 99.80 / 99.72 — gptq is the one that keeps both MLPs ≥ 99.5%.
+    /// Bias correction on top changed agreement by −0.07…+0.06 points (noise), so it is off.
+    public static let defaultRounding: WeightRounding = .gptq
 }
 
 extension CalibrationMethod {
@@ -36,6 +61,10 @@ public struct QuantizationPlan: Sendable {
     public var floatOperators: Set<Int>
     /// Why each float operator stays float ("--keep-float", "no int8 form").
     public var floatReasons: [Int: String]
+    /// int8 weights chosen by `WeightRoundingPass`, by operator index (others: nearest rounding).
+    public var int8Weights: [Int: ChannelQuantizedWeights] = [:]
+    /// Corrected float biases (quantized as usual), by operator index (others: the graph's).
+    public var int8Biases: [Int: [Float]] = [:]
 
     /// Operators that have an int8 form in this converter.
     public static func hasInt8Form(_ code: OperatorCode) -> Bool {
@@ -96,6 +125,22 @@ public struct QuantizationPlan: Sendable {
         self.activations = activations
         self.floatOperators = floatOperators
         self.floatReasons = reasons
+    }
+
+    /// The int8 weights of operator `index` (`op`'s weight operand, per-channel on `axis`).
+    public func weights(of index: Int, axis: Int) -> ChannelQuantizedWeights? {
+        if let w = int8Weights[index] { return w }
+        let op = graph.operators[index]
+        guard op.inputs.count > 1, let w = graph.tensors[op.inputs[1]].constant else { return nil }
+        return ChannelQuantizedWeights(weights: w, shape: graph.tensors[op.inputs[1]].shape, axis: axis)
+    }
+
+    /// The float bias operator `index` quantizes (corrected when bias correction ran).
+    public func bias(of index: Int) -> [Float]? {
+        if let b = int8Biases[index] { return b }
+        let op = graph.operators[index]
+        guard op.inputs.count > 2 else { return nil }
+        return graph.tensors[op.inputs[2]].constant
     }
 
     /// Parameters of activation tensor `t`.

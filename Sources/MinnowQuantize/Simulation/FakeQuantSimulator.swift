@@ -21,9 +21,8 @@ public struct FakeQuantSimulator: Sendable {
             var replaced: [Int: [Float]] = [:]
             switch op.code {
             case .fullyConnected, .conv2D, .depthwiseConv2D:
-                guard let w = graph.tensors[op.inputs[1]].constant, let b = graph.tensors[op.inputs[2]].constant else { continue }
+                guard let q = plan.weights(of: i, axis: op.code == .depthwiseConv2D ? 3 : 0), let b = plan.bias(of: i) else { continue }
                 let shape = graph.tensors[op.inputs[1]].shape
-                let q = ChannelQuantizedWeights(weights: w, shape: shape, axis: op.code == .depthwiseConv2D ? 3 : 0)
                 replaced[op.inputs[1]] = q.dequantized(shape: shape)
                 if let p = plan.activations[op.inputs[0]] {
                     let sIn = p.scales[0]

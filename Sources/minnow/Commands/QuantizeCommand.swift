@@ -15,6 +15,16 @@ enum QuantizeCommand {
       --calibration SPEC   calibration data (default fashion-mnist:train; specs as in 'minnow train')
       --samples N          calibration items, spread evenly over the data (default 500)
       --method NAME        minmax | ema | percentile | mse | entropy (default \(CalibrationMethod.defaultMethod.rawValue))
+      --rounding NAME      weight rounding of dense/conv layers: nearest | gptq (default \(WeightRounding.defaultRounding.rawValue));
+                           gptq rounds each layer's weights against its calibration inputs (E[x xᵀ])
+                           so rounding errors cancel in the layer output; same scales and file size
+      --bias-correction on|off
+                           subtract each dense/conv channel's mean int8-vs-float output shift from
+                           its bias (default \(QuantizationOptions.defaultBiasCorrection ? "on" : "off"))
+      --output-range NAME  calibrated | decision (default \(OutputRange.defaultRange.rawValue)): for a classifier's
+                           logits, decision spends the int8 levels on the values that compete for
+                           top-1 (from the lowest runner-up logit seen to the highest), clipping
+                           logits far below; better top-1 agreement, lower output-layer SQNR
       --keep-float NAME    keep this layer in float (dequantize before, quantize after); repeatable
       --float-io           float model input and output (quantize/dequantize at the edges);
                            default: int8 input and output with their scale and zero point
@@ -38,7 +48,7 @@ enum QuantizeCommand {
             rest.append(raw[i]); i += 1
         }
         let args = try Arguments(command: "quantize", rest,
-                                 valueOptions: ["calibration", "samples", "method", "out", "check", "limit"],
+                                 valueOptions: ["calibration", "samples", "method", "rounding", "bias-correction", "output-range", "out", "check", "limit"],
                                  flagOptions: ["float-io", "sensitivity", "json", "help"])
         if args.flag("help") { print(help); return }
         guard args.positional.count == 1, let path = args.positional.first else {
@@ -47,6 +57,14 @@ enum QuantizeCommand {
         guard let out = args.string("out") else { throw CLIError("quantize: --out FILE is required (see 'minnow quantize --help')") }
         var options = QuantizationOptions()
         options.method = try args.choice("method", as: CalibrationMethod.self, among: CalibrationMethod.allCases) ?? options.method
+        options.rounding = try args.choice("rounding", as: WeightRounding.self, among: WeightRounding.allCases) ?? options.rounding
+        switch args.string("bias-correction") {
+        case nil: break
+        case "on": options.biasCorrection = true
+        case "off": options.biasCorrection = false
+        case let other?: throw CLIError("quantize: --bias-correction expects on or off, found '\(other)'")
+        }
+        options.outputRange = try args.choice("output-range", as: OutputRange.self, among: OutputRange.allCases) ?? options.outputRange
         options.keepFloat = keepFloat
         options.floatIO = args.flag("float-io")
         let samples = try args.positiveInt("samples") ?? 500
@@ -55,7 +73,7 @@ enum QuantizeCommand {
 
         let modelBytes = try ModelFile.read(path)
         let data = try DataLoading.load(spec)
-        if !json { Terminal.note("calibrating \(path) on \(min(samples, data.count)) items of \(data.sourceDescription) (\(options.method.rawValue))") }
+        if !json { Terminal.note("calibrating \(path) on \(min(samples, data.count)) items of \(data.sourceDescription) (\(options.method.rawValue), \(options.rounding.rawValue) rounding\(options.biasCorrection ? ", bias correction" : ""))") }
         var bar = ProgressBar(title: "calibrate", quiet: json)
         let start = Date()
         let result: QuantizationResult
@@ -71,6 +89,9 @@ enum QuantizeCommand {
 
         var report: [String: Any] = [
             "method": options.method.rawValue,
+            "rounding": options.rounding.rawValue,
+            "bias_correction": options.biasCorrection,
+            "output_range": options.outputRange.rawValue,
             "samples": result.statistics.sampleCount,
             "seconds": seconds,
             "float_io": options.floatIO,
