@@ -73,11 +73,14 @@ public enum ParityRunner {
             defer { RuntimeTesting.usesReferenceKernels = false }
             try data.features.withUnsafeBufferPointer { features in
                 for i in 0..<count {
+                    // The input is set before each invoke: the plan may reuse its memory once the
+                    // first operator has read it.
                     interpreter.setInput(0, from: features.baseAddress! + i * itemSize)
                     RuntimeTesting.usesReferenceKernels = false
                     try interpreter.invoke()
                     for j in 0..<outputs { optimized[j] = interpreter.outputValue(0, j) }
                     RuntimeTesting.usesReferenceKernels = true
+                    interpreter.setInput(0, from: features.baseAddress! + i * itemSize)
                     try interpreter.invoke()
                     if (0..<outputs).allSatisfy({ interpreter.outputValue(0, $0).bitPattern == optimized[$0].bitPattern }) { identical += 1 }
                 }

@@ -85,7 +85,8 @@ public struct Interpreter: @unchecked Sendable {
         pointer(t).assumingMemoryBound(to: Float.self)
     }
 
-    /// Model input `index` as floats, to fill before `invoke()`.
+    /// Model input `index` as floats, to fill before every `invoke()`: the memory plan may reuse
+    /// an input's bytes once the operators that read it have run.
     public func inputFloats(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
         precondition(index >= 0 && index < model.inputs.count, "Interpreter: input index out of range")
         return activationFloats(model.inputs[index])

@@ -13,6 +13,7 @@ extension Interpreter {
     }
 
     /// Writes `inputCount(index)` floats into model input `index`, quantizing for int8 inputs.
+    /// Call it before every `invoke()` (the plan may reuse input memory during inference).
     public func setInput(_ index: Int, from values: UnsafePointer<Float>) {
         let t = model.inputs[index]
         let count = model.tensorShape(t).elementCount
