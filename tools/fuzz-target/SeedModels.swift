@@ -11,15 +11,19 @@ import Darwin
 /// Writes every seed model to `directory` (which must exist); returns how many were written.
 func writeSeedModels(to directory: String) -> Int {
     var written = 0
-    for (name, builder) in seedModels() {
+    let all = seedModels().map { ($0.0, $0.1, true) } + rejectedSeedModels().map { ($0.0, $0.1, false) }
+    for (name, builder, shouldLoad) in all {
         let bytes = builder.serializedBytes()
         let loads = bytes.withUnsafeBytes { raw -> Bool in
             let aligned = UnsafeMutableRawBufferPointer.allocate(byteCount: raw.count, alignment: 16)
             defer { aligned.deallocate() }
             aligned.copyMemory(from: raw)
-            do { _ = try Model(bytes: UnsafeRawBufferPointer(aligned)); return true } catch { print("seed \(name): \(error)"); return false }
+            do { _ = try Model(bytes: UnsafeRawBufferPointer(aligned)); return true } catch { return false }
         }
-        guard loads else { continue }
+        guard loads == shouldLoad else {
+            print("seed \(name): expected to \(shouldLoad ? "load" : "be rejected"), but it \(loads ? "loads" : "is rejected")")
+            continue
+        }
         guard let file = fopen(directory + "/seed-" + name + ".minnow", "wb") else { continue }
         _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
         fclose(file)
@@ -230,6 +234,53 @@ func seedModels() -> [(String, ModelBuilder)] {
         b.addOperator(.relu6, inputs: [r], outputs: [y])
         b.inputs = [x0, x1]; b.outputs = [y]
         seeds.append(("int8-add-relu", b))
+    }
+    return seeds
+}
+
+/// Models the loader must reject, each one step from a valid file (good seeds for the fuzzer,
+/// and the regression corpus Tests/MinnowRuntimeTests/Fuzz holds copies): before the fixes they
+/// loaded and then made the interpreter's I/O or arena planning go out of bounds.
+func rejectedSeedModels() -> [(String, ModelBuilder)] {
+    var seeds: [(String, ModelBuilder)] = []
+    // An int16 model input no operator reads: `setInput` wrote floats into it.
+    do {
+        var b = ModelBuilder()
+        let unused = b.addTensor(name: "unused", type: .int16, shape: [1, 64])
+        let x = b.addTensor(name: "x", shape: [1, 4])
+        let y = b.addTensor(name: "y", shape: [1, 4])
+        b.addOperator(.relu, inputs: [x], outputs: [y])
+        b.inputs = [unused, x]; b.outputs = [y]
+        seeds.append(("bad-int16-model-input", b))
+    }
+    // An unquantized int8 model input: `setInput` fell back to writing floats.
+    do {
+        var b = ModelBuilder()
+        let x = b.addTensor(name: "x", type: .int8, shape: [1, 64])
+        let y = b.addTensor(name: "y", shape: [1, 4])
+        let z = b.addTensor(name: "z", shape: [1, 4])
+        b.addOperator(.relu, inputs: [y], outputs: [z])
+        b.inputs = [x, y]; b.outputs = [z]
+        seeds.append(("bad-unquantized-int8-input", b))
+    }
+    // No model inputs (a constant-only graph): `inputCount(0)` read past the input list.
+    do {
+        var b = ModelBuilder()
+        let c = b.addConstant(name: "c", shape: [1, 4], floats: [1, -2, 3, -4])
+        let y = b.addTensor(name: "y", shape: [1, 4])
+        b.addOperator(.relu, inputs: [c], outputs: [y])
+        b.outputs = [y]
+        seeds.append(("bad-no-inputs", b))
+    }
+    // Three live 1 GiB activations: the planner's Int32 offsets wrapped at 2 GiB.
+    do {
+        var b = ModelBuilder()
+        let x0 = b.addTensor(name: "a", shape: [1, 1 << 28])
+        let x1 = b.addTensor(name: "b", shape: [1, 1 << 28])
+        let y = b.addTensor(name: "y", shape: [1, 1 << 28])
+        b.addOperator(.add, inputs: [x0, x1], outputs: [y])
+        b.inputs = [x0, x1]; b.outputs = [y]
+        seeds.append(("bad-arena-over-2gib", b))
     }
     return seeds
 }
