@@ -45,9 +45,11 @@ public enum ModelError: Error, Equatable, Sendable {
     case shapeMismatch(op: Int, detail: ShapeCheck)
     /// The operator graph is not executable in order (see `GraphCheck`).
     case badGraph(op: Int, tensor: Int, detail: GraphCheck)
-    /// A model input names a tensor that does not exist, is a constant, or is repeated.
+    /// A model input names a tensor that does not exist, is a constant, is repeated, or is neither
+    /// float32 nor int8 (`found` is −1 when the model has no inputs).
     case badModelInput(position: Int, found: Int)
-    /// A model output names a tensor that does not exist, is a constant, or is never written.
+    /// A model output names a tensor that does not exist, is a constant, is never written, or is
+    /// neither float32 nor int8 (`found` is −1 when the model has no outputs).
     case badModelOutput(position: Int, found: Int)
     /// A tensor's quantization parameters are malformed or missing where an operator needs them.
     case badQuantization(tensor: Int, detail: QuantizationCheck)
@@ -167,9 +169,11 @@ extension ModelError: CustomStringConvertible {
         case let .badGraph(op, tensor, detail):
             return "operator \(op): tensor \(tensor): \(detail)"
         case let .badModelInput(position, found):
-            return "model input \(position): tensor \(found) is out of range, constant or repeated"
+            if found < 0 { return "the model has no inputs" }
+            return "model input \(position): tensor \(found) is out of range, constant, repeated, or neither float32 nor int8"
         case let .badModelOutput(position, found):
-            return "model output \(position): tensor \(found) is out of range, constant or never written"
+            if found < 0 { return "the model has no outputs" }
+            return "model output \(position): tensor \(found) is out of range, constant, never written, or neither float32 nor int8"
         case let .badQuantization(tensor, detail):
             return "tensor \(tensor): bad quantization parameters: \(detail)"
         case let .badRequantization(op, index):

@@ -91,11 +91,19 @@ extension Model {
     /// Checks that activations are written before they are read, written once, and never
     /// constants or model inputs; then checks the model input and output lists.
     func validateGraph() throws(ModelError) {
+        // The interpreter's I/O API (`setInput`, `inputCount(0)`, `outputArgmax`, …) addresses
+        // inputs and outputs by position and reads them as float32 or quantized int8: a model
+        // without any, or with an int16/int32/uint8 or unquantized int8 edge tensor (possible
+        // for an input no operator reads), would make those calls read or write out of bounds
+        // in an -Ounchecked build.
+        guard inputCount >= 1 else { throw .badModelInput(position: 0, found: -1) }
+        guard outputCount >= 1 else { throw .badModelOutput(position: 0, found: -1) }
         for i in 0..<inputCount {
             let t = inputs[i]
             guard t < tensorCount else { throw .badModelInput(position: i, found: t) }
             guard t < tensorCount, !isConstant(t) else { throw .badModelInput(position: i, found: t) }
             for j in 0..<i where inputs[j] == t { throw .badModelInput(position: i, found: t) }
+            try validateEdgeType(t, position: i, isInput: true)
         }
         for op in 0..<operatorCount {
             let ins = operatorInputs(op)
@@ -119,6 +127,35 @@ extension Model {
                   isModelInput(t) || writer(of: t, before: operatorCount) != nil else {
                 throw .badModelOutput(position: i, found: t)
             }
+            try validateEdgeType(t, position: i, isInput: false)
+        }
+        try validateArenaTotal()
+    }
+
+    /// A model input or output must be float32, or int8 with per-tensor quantization.
+    func validateEdgeType(_ t: Int, position: Int, isInput: Bool) throws(ModelError) {
+        switch tensorType(t) {
+        case .float32:
+            return
+        case .int8:
+            guard let q = quantization(t), q.count == 1 else { throw .badQuantization(tensor: t, detail: .missing) }
+        default:
+            throw isInput ? .badModelInput(position: position, found: t) : .badModelOutput(position: position, found: t)
+        }
+    }
+
+    /// The arena planner stores offsets as Int32 and never places a buffer above the sum of all
+    /// buffer sizes, so that sum (activations and operator scratch, 16-byte aligned) must fit in
+    /// Int32; otherwise offsets would wrap (each tensor alone is already limited to Int32.max).
+    func validateArenaTotal() throws(ModelError) {
+        var total = MemoryPlanner.workBytes(self)
+        for t in 0..<tensorCount where !isConstant(t) {
+            total += MemoryPlanner.alignUp(tensorByteCount(t))
+            guard total <= Model.maxTensorBytes else { throw .badShape(tensor: t) }
+        }
+        for op in 0..<operatorCount {
+            total += MemoryPlanner.alignUp(MemoryPlanner.scratchBytes(self, op: op))
+            guard total <= Model.maxTensorBytes else { throw .badOptions(op: op, field: .units) }
         }
     }
 
