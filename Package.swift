@@ -91,6 +91,7 @@ let package = Package(
         .testTarget(
             name: "MinnowRuntimeTests",
             dependencies: ["MinnowRuntime", "CMallocCounter"],
+            exclude: ["Fuzz"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(
@@ -106,6 +107,7 @@ let package = Package(
         .testTarget(
             name: "MinnowParityTests",
             dependencies: ["MinnowParity", "MinnowRuntime", "MinnowData", "MinnowTrain", "MinnowQuantize"],
+            exclude: ["Golden"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(
