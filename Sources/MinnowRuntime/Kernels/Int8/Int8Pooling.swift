@@ -96,8 +96,14 @@ public enum Int8SpatialKernels {
 @inline(__always)
 func pool2DInt8(input x: UnsafePointer<Int8>, output y: UnsafeMutablePointer<Int8>, geometry g: WindowGeometry,
                 isMax: Bool, range: Int8ActivationRange) {
-    Int8SpatialKernels.pool(.fastest, input: x, output: y, geometry: Int8WindowGeometry(g), isMax: isMax,
+    // Calls the variant directly (not through `Int8SpatialKernels.pool`'s switch) so firmware
+    // links only the kernel it runs, not the reference twin.
+    #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+    Int8SpatialKernels.pool(.native, input: x, output: y, geometry: Int8WindowGeometry(g), isMax: isMax,
                             lower: range.lower, upper: range.upper)
+    #else
+    pool2DInt8Portable(input: x, output: y, geometry: g, isMax: isMax, range: range)
+    #endif
 }
 
 /// Pooling with channel-contiguous inner loops: per output pixel the valid cell range is
