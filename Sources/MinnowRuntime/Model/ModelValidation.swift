@@ -148,14 +148,15 @@ extension Model {
     /// buffer sizes, so that sum (activations and operator scratch, 16-byte aligned) must fit in
     /// Int32; otherwise offsets would wrap (each tensor alone is already limited to Int32.max).
     func validateArenaTotal() throws(ModelError) {
+        // Every planned buffer (tensors, then one scratch buffer per operator), sized exactly as
+        // the planner sizes it.
         var total = MemoryPlanner.workBytes(self)
-        for t in 0..<tensorCount where !isConstant(t) {
-            total += MemoryPlanner.alignUp(tensorByteCount(t))
-            guard total <= Model.maxTensorBytes else { throw .badShape(tensor: t) }
-        }
-        for op in 0..<operatorCount {
-            total += MemoryPlanner.alignUp(MemoryPlanner.scratchBytes(self, op: op))
-            guard total <= Model.maxTensorBytes else { throw .badOptions(op: op, field: .units) }
+        for b in 0..<MemoryPlanner.bufferCount(self) {
+            total += MemoryPlanner.size(self, buffer: b)
+            guard total <= Model.maxTensorBytes else {
+                if b < tensorCount { throw .badShape(tensor: b) }
+                throw .badOptions(op: b - tensorCount, field: .units)
+            }
         }
     }
 
