@@ -160,24 +160,36 @@ void minnow_average_pool_int8(const int8_t *x, const minnow_window *g, int32_t l
     }
 }
 
-/// Copies `n` bytes with a few fixed-size (possibly overlapping) moves instead of a libc call:
-/// im2col copies are short (one kernel row of one pixel).
-static inline void copy_short(int8_t *d, const int8_t *s, ptrdiff_t n) {
+/// Copies `n` bytes XOR `mask` with a few fixed-size (possibly overlapping) moves instead of a
+/// libc call: im2col copies are short (one kernel row of one pixel). `mask` is 0 (plain copy) or
+/// 0x80 (the u8 = q ^ 0x80 form of the x86 GEMM kernels); overlapping moves write equal bytes.
+static inline __attribute__((always_inline)) void copy_short(int8_t *d, const int8_t *s, ptrdiff_t n,
+                                                              uint8_t mask) {
+    const uint64_t m8 = mask * 0x0101010101010101ull;
     if (n >= 16) {
         ptrdiff_t i = 0;
-        for (; i + 16 <= n; i += 16) memcpy(d + i, s + i, 16);
-        if (i < n) memcpy(d + n - 16, s + n - 16, 16);
+        uint64_t v[2];
+        for (; i + 16 <= n; i += 16) {
+            memcpy(v, s + i, 16); v[0] ^= m8; v[1] ^= m8; memcpy(d + i, v, 16);
+        }
+        if (i < n) { memcpy(v, s + n - 16, 16); v[0] ^= m8; v[1] ^= m8; memcpy(d + n - 16, v, 16); }
     } else if (n >= 8) {
-        memcpy(d, s, 8);
-        memcpy(d + n - 8, s + n - 8, 8);
+        uint64_t a, b;
+        memcpy(&a, s, 8); memcpy(&b, s + n - 8, 8);
+        a ^= m8; b ^= m8;
+        memcpy(d, &a, 8); memcpy(d + n - 8, &b, 8);
     } else if (n >= 4) {
-        memcpy(d, s, 4);
-        memcpy(d + n - 4, s + n - 4, 4);
+        uint32_t a, b;
+        memcpy(&a, s, 4); memcpy(&b, s + n - 4, 4);
+        a ^= (uint32_t)m8; b ^= (uint32_t)m8;
+        memcpy(d, &a, 4); memcpy(d + n - 4, &b, 4);
     } else if (n >= 2) {
-        memcpy(d, s, 2);
-        memcpy(d + n - 2, s + n - 2, 2);
+        uint16_t a, b;
+        memcpy(&a, s, 2); memcpy(&b, s + n - 2, 2);
+        a ^= (uint16_t)m8; b ^= (uint16_t)m8;
+        memcpy(d, &a, 2); memcpy(d + n - 2, &b, 2);
     } else if (n == 1) {
-        *d = *s;
+        *d = (int8_t)((uint8_t)*s ^ mask);
     }
 }
 
@@ -185,9 +197,14 @@ static inline void fill_short(int8_t *d, int8_t v, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; i++) d[i] = v;
 }
 
-/// One output pixel tap by tap, with bounds checks (border pixels).
+/// Zeros the `tail` bytes after a pixel's K values (the K padding of packed GEMM rows).
+static inline __attribute__((always_inline)) void zero_tail(int8_t *d, ptrdiff_t tail) {
+    for (ptrdiff_t i = 0; i < tail; i++) d[i] = 0;
+}
+
+/// One output pixel tap by tap, with bounds checks (border pixels). `pad` is already masked.
 static void im2col_pixel(const int8_t *x, const minnow_window *g, ptrdiff_t oy, ptrdiff_t ox, int8_t pad,
-                         int8_t *dst) {
+                         uint8_t mask, int8_t *dst) {
     const ptrdiff_t c = g->channels, kh = g->kernel_height, kw = g->kernel_width;
     const ptrdiff_t h = g->input_height, wd = g->input_width, row_bytes = kw * c;
     const ptrdiff_t y0 = oy * g->stride_height - g->pad_top, x0 = ox * g->stride_width - g->pad_left;
@@ -195,34 +212,41 @@ static void im2col_pixel(const int8_t *x, const minnow_window *g, ptrdiff_t oy, 
     for (ptrdiff_t ky = 0; ky < kh; ky++, dst += row_bytes) {
         const ptrdiff_t iy = y0 + ky;
         if (iy < 0 || iy >= h) { fill_short(dst, pad, row_bytes); continue; }
-        if (columns_inside) { copy_short(dst, x + (iy * wd + x0) * c, row_bytes); continue; }
+        if (columns_inside) { copy_short(dst, x + (iy * wd + x0) * c, row_bytes, mask); continue; }
         for (ptrdiff_t kx = 0; kx < kw; kx++) {
             const ptrdiff_t ix = x0 + kx;
-            if (ix >= 0 && ix < wd) copy_short(dst + kx * c, x + (iy * wd + ix) * c, c);
+            if (ix >= 0 && ix < wd) copy_short(dst + kx * c, x + (iy * wd + ix) * c, c, mask);
             else fill_short(dst + kx * c, pad, c);
         }
     }
 }
 
 /// Interior pixels (every tap inside the input): one straight copy of `row_bytes` per kernel
-/// row. Inlined with constant `row_bytes` for the common shapes so each copy is a few moves.
+/// row, then `tail` zero bytes. Inlined with constant `row_bytes` for the common shapes so each
+/// copy is a few moves.
 static inline __attribute__((always_inline)) int8_t *im2col_interior(const int8_t *src, ptrdiff_t count,
                                                                      ptrdiff_t pixel_step, ptrdiff_t input_row,
                                                                      ptrdiff_t kh, const ptrdiff_t row_bytes,
-                                                                     int8_t *dst) {
+                                                                     ptrdiff_t tail, uint8_t mask, int8_t *dst) {
     for (ptrdiff_t p = 0; p < count; p++, src += pixel_step) {
         const int8_t *row = src;
-        for (ptrdiff_t ky = 0; ky < kh; ky++, row += input_row, dst += row_bytes) copy_short(dst, row, row_bytes);
+        for (ptrdiff_t ky = 0; ky < kh; ky++, row += input_row, dst += row_bytes) copy_short(dst, row, row_bytes, mask);
+        zero_tail(dst, tail);
+        dst += tail;
     }
     return dst;
 }
 
-void minnow_im2col_int8(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
-                        int8_t pad, int8_t *dst) {
+/// The shared im2col: rows `row_stride` bytes apart (K values XOR `mask`, then zeros).
+static inline __attribute__((always_inline)) void im2col_rows(const int8_t *x, const minnow_window *g,
+                                                               ptrdiff_t first_pixel, ptrdiff_t pixels, int8_t pad,
+                                                               ptrdiff_t row_stride, uint8_t mask, int8_t *dst) {
     const ptrdiff_t c = g->channels, kh = g->kernel_height, kw = g->kernel_width;
     const ptrdiff_t sw = g->stride_width, ow = g->output_width;
     const ptrdiff_t row_bytes = kw * c, depth = kh * row_bytes;  // a kernel row is contiguous in the input
+    const ptrdiff_t tail = row_stride - depth;
     const ptrdiff_t input_row = g->input_width * c, pixel_step = sw * c;
+    pad = (int8_t)((uint8_t)pad ^ mask);
     // Output columns whose taps all lie inside the input: pad_left ≤ ox·sw ≤ W − kw + pad_left.
     ptrdiff_t inner0 = (g->pad_left + sw - 1) / sw;
     ptrdiff_t inner1 = g->input_width - kw + g->pad_left < 0 ? 0 : (g->input_width - kw + g->pad_left) / sw + 1;
@@ -234,24 +258,42 @@ void minnow_im2col_int8(const int8_t *x, const minnow_window *g, ptrdiff_t first
         pixels -= end - ox;
         const ptrdiff_t y0 = oy * g->stride_height - g->pad_top;
         if (y0 >= 0 && y0 + kh <= g->input_height) {
-            for (; ox < end && ox < inner0; ox++, dst += depth) im2col_pixel(x, g, oy, ox, pad, dst);
+            for (; ox < end && ox < inner0; ox++, dst += row_stride) {
+                im2col_pixel(x, g, oy, ox, pad, mask, dst);
+                zero_tail(dst + depth, tail);
+            }
             const ptrdiff_t stop = end < inner1 ? end : inner1;
             if (ox < stop) {
                 const int8_t *src = x + y0 * input_row + (ox * sw - g->pad_left) * c;
                 const ptrdiff_t n = stop - ox;
                 switch (row_bytes) {
-                case 3: dst = im2col_interior(src, n, pixel_step, input_row, kh, 3, dst); break;
-                case 9: dst = im2col_interior(src, n, pixel_step, input_row, kh, 9, dst); break;
-                case 24: dst = im2col_interior(src, n, pixel_step, input_row, kh, 24, dst); break;
-                case 48: dst = im2col_interior(src, n, pixel_step, input_row, kh, 48, dst); break;
-                case 96: dst = im2col_interior(src, n, pixel_step, input_row, kh, 96, dst); break;
-                default: dst = im2col_interior(src, n, pixel_step, input_row, kh, row_bytes, dst); break;
+                case 3: dst = im2col_interior(src, n, pixel_step, input_row, kh, 3, tail, mask, dst); break;
+                case 9: dst = im2col_interior(src, n, pixel_step, input_row, kh, 9, tail, mask, dst); break;
+                case 24: dst = im2col_interior(src, n, pixel_step, input_row, kh, 24, tail, mask, dst); break;
+                case 48: dst = im2col_interior(src, n, pixel_step, input_row, kh, 48, tail, mask, dst); break;
+                case 96: dst = im2col_interior(src, n, pixel_step, input_row, kh, 96, tail, mask, dst); break;
+                default: dst = im2col_interior(src, n, pixel_step, input_row, kh, row_bytes, tail, mask, dst); break;
                 }
                 ox = stop;
             }
         }
-        for (; ox < end; ox++, dst += depth) im2col_pixel(x, g, oy, ox, pad, dst);
+        for (; ox < end; ox++, dst += row_stride) {
+            im2col_pixel(x, g, oy, ox, pad, mask, dst);
+            zero_tail(dst + depth, tail);
+        }
         ox = 0;
         oy++;
     }
+}
+
+void minnow_im2col_int8(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
+                        int8_t pad, int8_t *dst) {
+    const ptrdiff_t depth = g->kernel_height * g->kernel_width * g->channels;
+    im2col_rows(x, g, first_pixel, pixels, pad, depth, 0, dst);
+}
+
+void minnow_im2col_int8_packed(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
+                               int8_t pad, ptrdiff_t row_stride, int flip, uint8_t *dst) {
+    if (flip) im2col_rows(x, g, first_pixel, pixels, pad, row_stride, 0x80, (int8_t *)dst);
+    else im2col_rows(x, g, first_pixel, pixels, pad, row_stride, 0, (int8_t *)dst);
 }
