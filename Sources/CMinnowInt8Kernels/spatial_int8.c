@@ -193,14 +193,29 @@ static inline __attribute__((always_inline)) void copy_short(int8_t *d, const in
     }
 }
 
-static inline void fill_short(int8_t *d, int8_t v, ptrdiff_t n) {
-    for (ptrdiff_t i = 0; i < n; i++) d[i] = v;
+/// Sets `n` bytes to `v` with a few fixed-size (possibly overlapping) stores, as `copy_short`
+/// (a libc memset call costs more than these short fills).
+static inline __attribute__((always_inline)) void fill_short(int8_t *d, int8_t v, ptrdiff_t n) {
+    const uint64_t v8 = (uint8_t)v * 0x0101010101010101ull;
+    if (n >= 8) {
+        ptrdiff_t i = 0;
+        for (; i + 8 <= n; i += 8) memcpy(d + i, &v8, 8);
+        if (i < n) memcpy(d + n - 8, &v8, 8);
+    } else if (n >= 4) {
+        const uint32_t v4 = (uint32_t)v8;
+        memcpy(d, &v4, 4);
+        memcpy(d + n - 4, &v4, 4);
+    } else if (n >= 2) {
+        const uint16_t v2 = (uint16_t)v8;
+        memcpy(d, &v2, 2);
+        memcpy(d + n - 2, &v2, 2);
+    } else if (n == 1) {
+        *d = v;
+    }
 }
 
 /// Zeros the `tail` bytes after a pixel's K values (the K padding of packed GEMM rows).
-static inline __attribute__((always_inline)) void zero_tail(int8_t *d, ptrdiff_t tail) {
-    for (ptrdiff_t i = 0; i < tail; i++) d[i] = 0;
-}
+static inline __attribute__((always_inline)) void zero_tail(int8_t *d, ptrdiff_t tail) { fill_short(d, 0, tail); }
 
 /// One output pixel tap by tap, with bounds checks (border pixels). `pad` is already masked.
 static void im2col_pixel(const int8_t *x, const minnow_window *g, ptrdiff_t oy, ptrdiff_t ox, int8_t pad,
@@ -292,8 +307,93 @@ void minnow_im2col_int8(const int8_t *x, const minnow_window *g, ptrdiff_t first
     im2col_rows(x, g, first_pixel, pixels, pad, depth, 0, dst);
 }
 
+/// Copies `count` pixels' kernel row: `row_bytes` bytes from `src + p·pixel_step` to
+/// `dst + p·row_stride`. Inlined with constant `row_bytes` for the common shapes.
+static inline __attribute__((always_inline)) void copy_kernel_rows(const int8_t *src, ptrdiff_t count,
+                                                                    ptrdiff_t pixel_step, const ptrdiff_t row_bytes,
+                                                                    ptrdiff_t row_stride, int8_t *dst) {
+    for (ptrdiff_t p = 0; p < count; p++, src += pixel_step, dst += row_stride) copy_short(dst, src, row_bytes, 0);
+}
+
+/// `copy_kernel_rows` for 3-byte kernel rows (3×3 kernels over one channel) with one 4-byte
+/// move each: the extra byte read stays inside the padded row's slack, and the extra byte
+/// written is the next kernel row's first byte (written later) or the row's zero tail (written
+/// after), so callers use it only when such a byte follows.
+static inline __attribute__((always_inline)) void copy_kernel_rows3(const int8_t *src, ptrdiff_t count,
+                                                                     ptrdiff_t pixel_step, ptrdiff_t row_stride,
+                                                                     int8_t *dst) {
+    for (ptrdiff_t p = 0; p < count; p++, src += pixel_step, dst += row_stride) {
+        uint32_t v;
+        memcpy(&v, src, 4);
+        memcpy(dst, &v, 4);
+    }
+}
+
+/// Largest padded input row (bytes) `im2col_padded_rows` builds on the stack.
+#define IM2COL_PADDED_ROW_BYTES 4096
+
+/// im2col one kernel row at a time through a padded copy of the input row: each input row a
+/// kernel row touches is copied once (XOR `mask`, padding cells `pad`) into a stack buffer
+/// covering every column the output row reads, so every pixel (border or not) is one straight
+/// copy of `kw·C` bytes. Returns 0 (writing nothing) when that buffer would be too large.
+static int im2col_padded_rows(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
+                              int8_t pad, ptrdiff_t row_stride, uint8_t mask, int8_t *dst) {
+    const ptrdiff_t c = g->channels, kh = g->kernel_height, kw = g->kernel_width;
+    const ptrdiff_t sw = g->stride_width, ow = g->output_width, w = g->input_width;
+    const ptrdiff_t row_bytes = kw * c, depth = kh * row_bytes, tail = row_stride - depth;
+    const ptrdiff_t padded_width = (ow - 1) * sw + kw;  // columns −pad_left ..< padded_width − pad_left
+    if (padded_width * c > IM2COL_PADDED_ROW_BYTES) return 0;
+    int8_t row[IM2COL_PADDED_ROW_BYTES + 16];  // slack for the 4-byte moves of `copy_kernel_rows3`
+    pad = (int8_t)((uint8_t)pad ^ mask);
+    // Padded columns [left, left + inside) hold input columns [0, inside).
+    const ptrdiff_t left = g->pad_left < padded_width ? g->pad_left : padded_width;
+    ptrdiff_t inside = padded_width - left < w ? padded_width - left : w;
+    if (inside < 0) inside = 0;
+    const ptrdiff_t right = padded_width - left - inside;
+    fill_short(row, pad, left * c);
+    fill_short(row + (left + inside) * c, pad, right * c);
+    fill_short(row + padded_width * c, 0, 4);  // defined bytes for over-reads
+    const ptrdiff_t pixel_step = sw * c;
+    ptrdiff_t oy = first_pixel / ow, ox = first_pixel - oy * ow;
+    while (pixels > 0) {
+        const ptrdiff_t n = ox + pixels < ow ? pixels : ow - ox;  // pixels ox..<ox+n of this output row
+        pixels -= n;
+        const ptrdiff_t y0 = oy * g->stride_height - g->pad_top;
+        int padded_row_valid = 0;  // whether `row` holds all-padding (after an outside row)
+        for (ptrdiff_t ky = 0; ky < kh; ky++) {
+            const ptrdiff_t iy = y0 + ky;
+            if (iy < 0 || iy >= g->input_height) {
+                if (!padded_row_valid) { fill_short(row + left * c, pad, inside * c); padded_row_valid = 1; }
+            } else {
+                copy_short(row + left * c, x + iy * w * c, inside * c, mask);
+                padded_row_valid = 0;
+            }
+            const int8_t *src = row + ox * pixel_step;
+            int8_t *d = dst + ky * row_bytes;
+            switch (row_bytes) {
+            case 3:
+                if (ky + 1 < kh || tail > 0) copy_kernel_rows3(src, n, pixel_step, row_stride, d);
+                else copy_kernel_rows(src, n, pixel_step, 3, row_stride, d);
+                break;
+            case 9: copy_kernel_rows(src, n, pixel_step, 9, row_stride, d); break;
+            case 24: copy_kernel_rows(src, n, pixel_step, 24, row_stride, d); break;
+            case 48: copy_kernel_rows(src, n, pixel_step, 48, row_stride, d); break;
+            case 96: copy_kernel_rows(src, n, pixel_step, 96, row_stride, d); break;
+            default: copy_kernel_rows(src, n, pixel_step, row_bytes, row_stride, d); break;
+            }
+        }
+        if (tail > 0)
+            for (ptrdiff_t p = 0; p < n; p++) zero_tail(dst + p * row_stride + depth, tail);
+        dst += n * row_stride;
+        ox = 0;
+        oy++;
+    }
+    return 1;
+}
+
 void minnow_im2col_int8_packed(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
                                int8_t pad, ptrdiff_t row_stride, int flip, uint8_t *dst) {
+    if (im2col_padded_rows(x, g, first_pixel, pixels, pad, row_stride, flip ? 0x80 : 0, (int8_t *)dst)) return;
     if (flip) im2col_rows(x, g, first_pixel, pixels, pad, row_stride, 0x80, (int8_t *)dst);
     else im2col_rows(x, g, first_pixel, pixels, pad, row_stride, 0, (int8_t *)dst);
 }

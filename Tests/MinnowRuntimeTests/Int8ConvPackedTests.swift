@@ -38,8 +38,16 @@ final class Int8ConvPackedTests: XCTestCase {
 
     func testPackedIm2colWritesFlippedZeroPaddedRows() {
         var rng = IntRandom(seed: 91)
-        for trial in 0..<200 {
-            let g = randomGeometry(&rng, channels: channelChoices[trial % channelChoices.count]).0
+        // Rows wider than the C kernel's 4 KiB padded-row buffer take its other (tap-by-tap) path.
+        let wide = [
+            Int8WindowGeometry(inputHeight: 3, inputWidth: 70, channels: 64, kernelHeight: 3, kernelWidth: 3,
+                               strideHeight: 1, strideWidth: 1, outputHeight: 3, outputWidth: 70, padTop: 1, padLeft: 1),
+            Int8WindowGeometry(inputHeight: 4, inputWidth: 300, channels: 15, kernelHeight: 2, kernelWidth: 3,
+                               strideHeight: 2, strideWidth: 1, outputHeight: 2, outputWidth: 298, padTop: 0, padLeft: 0),
+        ]
+        for trial in 0..<204 {
+            let g = trial < 200 ? randomGeometry(&rng, channels: channelChoices[trial % channelChoices.count]).0
+                                : wide[trial % 2]
             let depth = g.kernelHeight * g.kernelWidth * g.channels
             let pixels = g.outputHeight * g.outputWidth
             let first = rng.int(0...(pixels - 1))
