@@ -330,7 +330,7 @@ static inline __attribute__((always_inline)) void copy_kernel_rows3(const int8_t
 }
 
 /// Largest padded input row (bytes) `im2col_padded_rows` builds on the stack.
-#define IM2COL_PADDED_ROW_BYTES 4096
+#define IM2COL_PADDED_ROW_BYTES 2048
 
 /// im2col one kernel row at a time through a padded copy of the input row: each input row a
 /// kernel row touches is copied once (XOR `mask`, padding cells `pad`) into a stack buffer

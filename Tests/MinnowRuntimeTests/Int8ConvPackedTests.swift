@@ -38,7 +38,7 @@ final class Int8ConvPackedTests: XCTestCase {
 
     func testPackedIm2colWritesFlippedZeroPaddedRows() {
         var rng = IntRandom(seed: 91)
-        // Rows wider than the C kernel's 4 KiB padded-row buffer take its other (tap-by-tap) path.
+        // Rows wider than the C kernel's 2 KiB padded-row buffer take its other (tap-by-tap) path.
         let wide = [
             Int8WindowGeometry(inputHeight: 3, inputWidth: 70, channels: 64, kernelHeight: 3, kernelWidth: 3,
                                strideHeight: 1, strideWidth: 1, outputHeight: 3, outputWidth: 70, padTop: 1, padLeft: 1),
