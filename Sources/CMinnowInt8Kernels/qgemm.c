@@ -44,7 +44,7 @@ static int qgemm_config_for(int kernel, qgemm_config *cfg) {
 #endif
 #endif
 
-int minnow_qgemm_kernel_supported(int kernel) {
+static int qgemm_kernel_supported_uncached(int kernel) {
     switch (kernel) {
     case MINNOW_QGEMM_SCALAR:
         return 1;
@@ -76,6 +76,18 @@ int minnow_qgemm_kernel_supported(int kernel) {
     }
 }
 
+/// CPU feature probes are not free (`__builtin_cpu_init`, `getauxval`), and every GEMM call asks:
+/// the answers are cached per family (0/1 once known, −1 before).
+int minnow_qgemm_kernel_supported(int kernel) {
+    static int cached[MINNOW_QGEMM_KERNEL_COUNT] = {-1, -1, -1, -1, -1};
+    if (kernel < 0 || kernel >= MINNOW_QGEMM_KERNEL_COUNT) return 0;
+    int known = __atomic_load_n(&cached[kernel], __ATOMIC_RELAXED);
+    if (known >= 0) return known;
+    known = qgemm_kernel_supported_uncached(kernel) ? 1 : 0;
+    __atomic_store_n(&cached[kernel], known, __ATOMIC_RELAXED);
+    return known;
+}
+
 int minnow_qgemm_best_kernel(void) {
     static int cached = -1;
     int best = __atomic_load_n(&cached, __ATOMIC_RELAXED);
@@ -98,6 +110,40 @@ const char *minnow_qgemm_kernel_name(int kernel) {
     case MINNOW_QGEMM_NEON: return "neon";
     case MINNOW_QGEMM_NEONDOT: return "neondot";
     default: return NULL;
+    }
+}
+
+/// The configuration of `kernel`, or of the best family when it is unsupported.
+static void qgemm_resolve(int kernel, qgemm_config *cfg) {
+    if (!minnow_qgemm_kernel_supported(kernel) || !qgemm_config_for(kernel, cfg)) {
+        qgemm_config_for(minnow_qgemm_best_kernel(), cfg);
+    }
+}
+
+int minnow_qgemm_unsigned_activations(int kernel) {
+    qgemm_config cfg;
+    qgemm_resolve(kernel, &cfg);
+    return cfg.unsigned_activations;
+}
+
+void minnow_qgemm_prepacked(int kernel, size_t m, size_t n, size_t k,
+                            const uint8_t *packed_a, size_t a_stride,
+                            const int8_t *packed_weights,
+                            const minnow_qgemm_output *output,
+                            int8_t *c, size_t ldc) {
+    if (m == 0 || n == 0) return;
+    qgemm_config cfg;
+    qgemm_resolve(kernel, &cfg);
+    const size_t kgroups = (k + 3) / 4;
+    const size_t panel_stride = 64 * kgroups;
+    for (size_t n0 = 0; n0 < n; n0 += cfg.nr) {
+        const size_t nc = (n - n0 < cfg.nr) ? n - n0 : cfg.nr;
+        const int8_t *w = packed_weights + (n0 / 16) * panel_stride;
+        for (size_t m1 = 0; m1 < m; m1 += cfg.mr) {
+            const size_t mr = (m - m1 < cfg.mr) ? m - m1 : cfg.mr;
+            cfg.ukernel(mr, nc, kgroups, packed_a + m1 * a_stride, a_stride, w, panel_stride, output, n0,
+                        c + m1 * ldc + n0, ldc);
+        }
     }
 }
 
@@ -136,9 +182,7 @@ static void qgemm_pack_rows(const int8_t *a, size_t lda, size_t rows, size_t k, 
 
 size_t minnow_qgemm_scratch_bytes(int kernel, size_t m, size_t k) {
     qgemm_config cfg;
-    if (!minnow_qgemm_kernel_supported(kernel) || !qgemm_config_for(kernel, &cfg)) {
-        qgemm_config_for(minnow_qgemm_best_kernel(), &cfg);
-    }
+    qgemm_resolve(kernel, &cfg);
     const size_t kp = 4 * ((k + 3) / 4);
     const size_t rows = m < cfg.mr ? m : cfg.mr;
     return rows * kp + 64;
@@ -152,9 +196,7 @@ void minnow_qgemm(int kernel, size_t m, size_t n, size_t k,
                   void *scratch, size_t scratch_size) {
     if (m == 0 || n == 0) return;
     qgemm_config cfg;
-    if (!minnow_qgemm_kernel_supported(kernel) || !qgemm_config_for(kernel, &cfg)) {
-        qgemm_config_for(minnow_qgemm_best_kernel(), &cfg);
-    }
+    qgemm_resolve(kernel, &cfg);
     const size_t kgroups = (k + 3) / 4;
     const size_t kp = 4 * kgroups;
     const size_t panel_stride = 64 * kgroups;

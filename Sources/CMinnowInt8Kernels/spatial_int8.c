@@ -160,34 +160,66 @@ void minnow_average_pool_int8(const int8_t *x, const minnow_window *g, int32_t l
     }
 }
 
-/// Copies `n` bytes with a few fixed-size (possibly overlapping) moves instead of a libc call:
-/// im2col copies are short (one kernel row of one pixel).
-static inline void copy_short(int8_t *d, const int8_t *s, ptrdiff_t n) {
+/// Copies `n` bytes XOR `mask` with a few fixed-size (possibly overlapping) moves instead of a
+/// libc call: im2col copies are short (one kernel row of one pixel). `mask` is 0 (plain copy) or
+/// 0x80 (the u8 = q ^ 0x80 form of the x86 GEMM kernels); overlapping moves write equal bytes.
+static inline __attribute__((always_inline)) void copy_short(int8_t *d, const int8_t *s, ptrdiff_t n,
+                                                              uint8_t mask) {
+    const uint64_t m8 = mask * 0x0101010101010101ull;
     if (n >= 16) {
         ptrdiff_t i = 0;
-        for (; i + 16 <= n; i += 16) memcpy(d + i, s + i, 16);
-        if (i < n) memcpy(d + n - 16, s + n - 16, 16);
+        uint64_t v[2];
+        for (; i + 16 <= n; i += 16) {
+            memcpy(v, s + i, 16); v[0] ^= m8; v[1] ^= m8; memcpy(d + i, v, 16);
+        }
+        if (i < n) { memcpy(v, s + n - 16, 16); v[0] ^= m8; v[1] ^= m8; memcpy(d + n - 16, v, 16); }
     } else if (n >= 8) {
-        memcpy(d, s, 8);
-        memcpy(d + n - 8, s + n - 8, 8);
+        uint64_t a, b;
+        memcpy(&a, s, 8); memcpy(&b, s + n - 8, 8);
+        a ^= m8; b ^= m8;
+        memcpy(d, &a, 8); memcpy(d + n - 8, &b, 8);
     } else if (n >= 4) {
-        memcpy(d, s, 4);
-        memcpy(d + n - 4, s + n - 4, 4);
+        uint32_t a, b;
+        memcpy(&a, s, 4); memcpy(&b, s + n - 4, 4);
+        a ^= (uint32_t)m8; b ^= (uint32_t)m8;
+        memcpy(d, &a, 4); memcpy(d + n - 4, &b, 4);
     } else if (n >= 2) {
-        memcpy(d, s, 2);
-        memcpy(d + n - 2, s + n - 2, 2);
+        uint16_t a, b;
+        memcpy(&a, s, 2); memcpy(&b, s + n - 2, 2);
+        a ^= (uint16_t)m8; b ^= (uint16_t)m8;
+        memcpy(d, &a, 2); memcpy(d + n - 2, &b, 2);
     } else if (n == 1) {
-        *d = *s;
+        *d = (int8_t)((uint8_t)*s ^ mask);
     }
 }
 
-static inline void fill_short(int8_t *d, int8_t v, ptrdiff_t n) {
-    for (ptrdiff_t i = 0; i < n; i++) d[i] = v;
+/// Sets `n` bytes to `v` with a few fixed-size (possibly overlapping) stores, as `copy_short`
+/// (a libc memset call costs more than these short fills).
+static inline __attribute__((always_inline)) void fill_short(int8_t *d, int8_t v, ptrdiff_t n) {
+    const uint64_t v8 = (uint8_t)v * 0x0101010101010101ull;
+    if (n >= 8) {
+        ptrdiff_t i = 0;
+        for (; i + 8 <= n; i += 8) memcpy(d + i, &v8, 8);
+        if (i < n) memcpy(d + n - 8, &v8, 8);
+    } else if (n >= 4) {
+        const uint32_t v4 = (uint32_t)v8;
+        memcpy(d, &v4, 4);
+        memcpy(d + n - 4, &v4, 4);
+    } else if (n >= 2) {
+        const uint16_t v2 = (uint16_t)v8;
+        memcpy(d, &v2, 2);
+        memcpy(d + n - 2, &v2, 2);
+    } else if (n == 1) {
+        *d = v;
+    }
 }
 
-/// One output pixel tap by tap, with bounds checks (border pixels).
+/// Zeros the `tail` bytes after a pixel's K values (the K padding of packed GEMM rows).
+static inline __attribute__((always_inline)) void zero_tail(int8_t *d, ptrdiff_t tail) { fill_short(d, 0, tail); }
+
+/// One output pixel tap by tap, with bounds checks (border pixels). `pad` is already masked.
 static void im2col_pixel(const int8_t *x, const minnow_window *g, ptrdiff_t oy, ptrdiff_t ox, int8_t pad,
-                         int8_t *dst) {
+                         uint8_t mask, int8_t *dst) {
     const ptrdiff_t c = g->channels, kh = g->kernel_height, kw = g->kernel_width;
     const ptrdiff_t h = g->input_height, wd = g->input_width, row_bytes = kw * c;
     const ptrdiff_t y0 = oy * g->stride_height - g->pad_top, x0 = ox * g->stride_width - g->pad_left;
@@ -195,34 +227,41 @@ static void im2col_pixel(const int8_t *x, const minnow_window *g, ptrdiff_t oy, 
     for (ptrdiff_t ky = 0; ky < kh; ky++, dst += row_bytes) {
         const ptrdiff_t iy = y0 + ky;
         if (iy < 0 || iy >= h) { fill_short(dst, pad, row_bytes); continue; }
-        if (columns_inside) { copy_short(dst, x + (iy * wd + x0) * c, row_bytes); continue; }
+        if (columns_inside) { copy_short(dst, x + (iy * wd + x0) * c, row_bytes, mask); continue; }
         for (ptrdiff_t kx = 0; kx < kw; kx++) {
             const ptrdiff_t ix = x0 + kx;
-            if (ix >= 0 && ix < wd) copy_short(dst + kx * c, x + (iy * wd + ix) * c, c);
+            if (ix >= 0 && ix < wd) copy_short(dst + kx * c, x + (iy * wd + ix) * c, c, mask);
             else fill_short(dst + kx * c, pad, c);
         }
     }
 }
 
 /// Interior pixels (every tap inside the input): one straight copy of `row_bytes` per kernel
-/// row. Inlined with constant `row_bytes` for the common shapes so each copy is a few moves.
+/// row, then `tail` zero bytes. Inlined with constant `row_bytes` for the common shapes so each
+/// copy is a few moves.
 static inline __attribute__((always_inline)) int8_t *im2col_interior(const int8_t *src, ptrdiff_t count,
                                                                      ptrdiff_t pixel_step, ptrdiff_t input_row,
                                                                      ptrdiff_t kh, const ptrdiff_t row_bytes,
-                                                                     int8_t *dst) {
+                                                                     ptrdiff_t tail, uint8_t mask, int8_t *dst) {
     for (ptrdiff_t p = 0; p < count; p++, src += pixel_step) {
         const int8_t *row = src;
-        for (ptrdiff_t ky = 0; ky < kh; ky++, row += input_row, dst += row_bytes) copy_short(dst, row, row_bytes);
+        for (ptrdiff_t ky = 0; ky < kh; ky++, row += input_row, dst += row_bytes) copy_short(dst, row, row_bytes, mask);
+        zero_tail(dst, tail);
+        dst += tail;
     }
     return dst;
 }
 
-void minnow_im2col_int8(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
-                        int8_t pad, int8_t *dst) {
+/// The shared im2col: rows `row_stride` bytes apart (K values XOR `mask`, then zeros).
+static inline __attribute__((always_inline)) void im2col_rows(const int8_t *x, const minnow_window *g,
+                                                               ptrdiff_t first_pixel, ptrdiff_t pixels, int8_t pad,
+                                                               ptrdiff_t row_stride, uint8_t mask, int8_t *dst) {
     const ptrdiff_t c = g->channels, kh = g->kernel_height, kw = g->kernel_width;
     const ptrdiff_t sw = g->stride_width, ow = g->output_width;
     const ptrdiff_t row_bytes = kw * c, depth = kh * row_bytes;  // a kernel row is contiguous in the input
+    const ptrdiff_t tail = row_stride - depth;
     const ptrdiff_t input_row = g->input_width * c, pixel_step = sw * c;
+    pad = (int8_t)((uint8_t)pad ^ mask);
     // Output columns whose taps all lie inside the input: pad_left ≤ ox·sw ≤ W − kw + pad_left.
     ptrdiff_t inner0 = (g->pad_left + sw - 1) / sw;
     ptrdiff_t inner1 = g->input_width - kw + g->pad_left < 0 ? 0 : (g->input_width - kw + g->pad_left) / sw + 1;
@@ -234,24 +273,127 @@ void minnow_im2col_int8(const int8_t *x, const minnow_window *g, ptrdiff_t first
         pixels -= end - ox;
         const ptrdiff_t y0 = oy * g->stride_height - g->pad_top;
         if (y0 >= 0 && y0 + kh <= g->input_height) {
-            for (; ox < end && ox < inner0; ox++, dst += depth) im2col_pixel(x, g, oy, ox, pad, dst);
+            for (; ox < end && ox < inner0; ox++, dst += row_stride) {
+                im2col_pixel(x, g, oy, ox, pad, mask, dst);
+                zero_tail(dst + depth, tail);
+            }
             const ptrdiff_t stop = end < inner1 ? end : inner1;
             if (ox < stop) {
                 const int8_t *src = x + y0 * input_row + (ox * sw - g->pad_left) * c;
                 const ptrdiff_t n = stop - ox;
                 switch (row_bytes) {
-                case 3: dst = im2col_interior(src, n, pixel_step, input_row, kh, 3, dst); break;
-                case 9: dst = im2col_interior(src, n, pixel_step, input_row, kh, 9, dst); break;
-                case 24: dst = im2col_interior(src, n, pixel_step, input_row, kh, 24, dst); break;
-                case 48: dst = im2col_interior(src, n, pixel_step, input_row, kh, 48, dst); break;
-                case 96: dst = im2col_interior(src, n, pixel_step, input_row, kh, 96, dst); break;
-                default: dst = im2col_interior(src, n, pixel_step, input_row, kh, row_bytes, dst); break;
+                case 3: dst = im2col_interior(src, n, pixel_step, input_row, kh, 3, tail, mask, dst); break;
+                case 9: dst = im2col_interior(src, n, pixel_step, input_row, kh, 9, tail, mask, dst); break;
+                case 24: dst = im2col_interior(src, n, pixel_step, input_row, kh, 24, tail, mask, dst); break;
+                case 48: dst = im2col_interior(src, n, pixel_step, input_row, kh, 48, tail, mask, dst); break;
+                case 96: dst = im2col_interior(src, n, pixel_step, input_row, kh, 96, tail, mask, dst); break;
+                default: dst = im2col_interior(src, n, pixel_step, input_row, kh, row_bytes, tail, mask, dst); break;
                 }
                 ox = stop;
             }
         }
-        for (; ox < end; ox++, dst += depth) im2col_pixel(x, g, oy, ox, pad, dst);
+        for (; ox < end; ox++, dst += row_stride) {
+            im2col_pixel(x, g, oy, ox, pad, mask, dst);
+            zero_tail(dst + depth, tail);
+        }
         ox = 0;
         oy++;
     }
+}
+
+void minnow_im2col_int8(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
+                        int8_t pad, int8_t *dst) {
+    const ptrdiff_t depth = g->kernel_height * g->kernel_width * g->channels;
+    im2col_rows(x, g, first_pixel, pixels, pad, depth, 0, dst);
+}
+
+/// Copies `count` pixels' kernel row: `row_bytes` bytes from `src + p·pixel_step` to
+/// `dst + p·row_stride`. Inlined with constant `row_bytes` for the common shapes.
+static inline __attribute__((always_inline)) void copy_kernel_rows(const int8_t *src, ptrdiff_t count,
+                                                                    ptrdiff_t pixel_step, const ptrdiff_t row_bytes,
+                                                                    ptrdiff_t row_stride, int8_t *dst) {
+    for (ptrdiff_t p = 0; p < count; p++, src += pixel_step, dst += row_stride) copy_short(dst, src, row_bytes, 0);
+}
+
+/// `copy_kernel_rows` for 3-byte kernel rows (3×3 kernels over one channel) with one 4-byte
+/// move each: the extra byte read stays inside the padded row's slack, and the extra byte
+/// written is the next kernel row's first byte (written later) or the row's zero tail (written
+/// after), so callers use it only when such a byte follows.
+static inline __attribute__((always_inline)) void copy_kernel_rows3(const int8_t *src, ptrdiff_t count,
+                                                                     ptrdiff_t pixel_step, ptrdiff_t row_stride,
+                                                                     int8_t *dst) {
+    for (ptrdiff_t p = 0; p < count; p++, src += pixel_step, dst += row_stride) {
+        uint32_t v;
+        memcpy(&v, src, 4);
+        memcpy(dst, &v, 4);
+    }
+}
+
+/// Largest padded input row (bytes) `im2col_padded_rows` builds on the stack.
+#define IM2COL_PADDED_ROW_BYTES 2048
+
+/// im2col one kernel row at a time through a padded copy of the input row: each input row a
+/// kernel row touches is copied once (XOR `mask`, padding cells `pad`) into a stack buffer
+/// covering every column the output row reads, so every pixel (border or not) is one straight
+/// copy of `kw·C` bytes. Returns 0 (writing nothing) when that buffer would be too large.
+static int im2col_padded_rows(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
+                              int8_t pad, ptrdiff_t row_stride, uint8_t mask, int8_t *dst) {
+    const ptrdiff_t c = g->channels, kh = g->kernel_height, kw = g->kernel_width;
+    const ptrdiff_t sw = g->stride_width, ow = g->output_width, w = g->input_width;
+    const ptrdiff_t row_bytes = kw * c, depth = kh * row_bytes, tail = row_stride - depth;
+    const ptrdiff_t padded_width = (ow - 1) * sw + kw;  // columns −pad_left ..< padded_width − pad_left
+    if (padded_width * c > IM2COL_PADDED_ROW_BYTES) return 0;
+    int8_t row[IM2COL_PADDED_ROW_BYTES + 16];  // slack for the 4-byte moves of `copy_kernel_rows3`
+    pad = (int8_t)((uint8_t)pad ^ mask);
+    // Padded columns [left, left + inside) hold input columns [0, inside).
+    const ptrdiff_t left = g->pad_left < padded_width ? g->pad_left : padded_width;
+    ptrdiff_t inside = padded_width - left < w ? padded_width - left : w;
+    if (inside < 0) inside = 0;
+    const ptrdiff_t right = padded_width - left - inside;
+    fill_short(row, pad, left * c);
+    fill_short(row + (left + inside) * c, pad, right * c);
+    fill_short(row + padded_width * c, 0, 4);  // defined bytes for over-reads
+    const ptrdiff_t pixel_step = sw * c;
+    ptrdiff_t oy = first_pixel / ow, ox = first_pixel - oy * ow;
+    while (pixels > 0) {
+        const ptrdiff_t n = ox + pixels < ow ? pixels : ow - ox;  // pixels ox..<ox+n of this output row
+        pixels -= n;
+        const ptrdiff_t y0 = oy * g->stride_height - g->pad_top;
+        int padded_row_valid = 0;  // whether `row` holds all-padding (after an outside row)
+        for (ptrdiff_t ky = 0; ky < kh; ky++) {
+            const ptrdiff_t iy = y0 + ky;
+            if (iy < 0 || iy >= g->input_height) {
+                if (!padded_row_valid) { fill_short(row + left * c, pad, inside * c); padded_row_valid = 1; }
+            } else {
+                copy_short(row + left * c, x + iy * w * c, inside * c, mask);
+                padded_row_valid = 0;
+            }
+            const int8_t *src = row + ox * pixel_step;
+            int8_t *d = dst + ky * row_bytes;
+            switch (row_bytes) {
+            case 3:
+                if (ky + 1 < kh || tail > 0) copy_kernel_rows3(src, n, pixel_step, row_stride, d);
+                else copy_kernel_rows(src, n, pixel_step, 3, row_stride, d);
+                break;
+            case 9: copy_kernel_rows(src, n, pixel_step, 9, row_stride, d); break;
+            case 24: copy_kernel_rows(src, n, pixel_step, 24, row_stride, d); break;
+            case 48: copy_kernel_rows(src, n, pixel_step, 48, row_stride, d); break;
+            case 96: copy_kernel_rows(src, n, pixel_step, 96, row_stride, d); break;
+            default: copy_kernel_rows(src, n, pixel_step, row_bytes, row_stride, d); break;
+            }
+        }
+        if (tail > 0)
+            for (ptrdiff_t p = 0; p < n; p++) zero_tail(dst + p * row_stride + depth, tail);
+        dst += n * row_stride;
+        ox = 0;
+        oy++;
+    }
+    return 1;
+}
+
+void minnow_im2col_int8_packed(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
+                               int8_t pad, ptrdiff_t row_stride, int flip, uint8_t *dst) {
+    if (im2col_padded_rows(x, g, first_pixel, pixels, pad, row_stride, flip ? 0x80 : 0, (int8_t *)dst)) return;
+    if (flip) im2col_rows(x, g, first_pixel, pixels, pad, row_stride, 0x80, (int8_t *)dst);
+    else im2col_rows(x, g, first_pixel, pixels, pad, row_stride, 0, (int8_t *)dst);
 }

@@ -62,6 +62,21 @@ void minnow_qgemm(int kernel, size_t m, size_t n, size_t k,
                   int8_t *c, size_t ldc,
                   void *scratch, size_t scratch_size);
 
+/// 1 when `kernel` (or the best family, for unsupported values) reads activation rows as
+/// u8 = q ^ 0x80 (x86 and the scalar C kernel), 0 when it reads the raw int8 rows (ARM).
+int minnow_qgemm_unsigned_activations(int kernel);
+
+/// `minnow_qgemm` on activations already in the kernel's packed layout, without copying them:
+/// row r of A is `packed_a + r·a_stride`, 4·ceil(k/4) bytes (k values, then zeros), each value
+/// q ^ 0x80 when `minnow_qgemm_unsigned_activations(kernel)`, else q. `a_stride` ≥ 4·ceil(k/4).
+/// im2col writes this layout directly (`minnow_im2col_int8_packed`), so a convolution needs no
+/// second copy of its activations and no GEMM scratch. Same bytes as `minnow_qgemm`.
+void minnow_qgemm_prepacked(int kernel, size_t m, size_t n, size_t k,
+                            const uint8_t *packed_a, size_t a_stride,
+                            const int8_t *packed_weights,
+                            const minnow_qgemm_output *output,
+                            int8_t *c, size_t ldc);
+
 /* int8 LSTM / GRU over a whole sequence (the fixed-point contract on the Swift `Int8LSTMKernel`;
  * every kernel family gives exactly the bytes of the Swift `portable` kernels). */
 

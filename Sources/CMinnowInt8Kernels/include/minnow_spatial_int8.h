@@ -36,6 +36,12 @@ void minnow_average_pool_int8(const int8_t *x, const minnow_window *g, int32_t l
 void minnow_im2col_int8(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
                         int8_t pad, int8_t *dst);
 
+/// im2col straight into the packed activation rows of `minnow_qgemm_prepacked`: row r (pixel
+/// first_pixel + r) at `dst + r·row_stride` holds the K values (XOR 0x80 when `flip`, padding
+/// cells `pad` likewise), then zeros up to `row_stride` (≥ K; 4·ceil(K/4) for the GEMM).
+void minnow_im2col_int8_packed(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
+                               int8_t pad, ptrdiff_t row_stride, int flip, uint8_t *dst);
+
 #ifdef __cplusplus
 }
 #endif

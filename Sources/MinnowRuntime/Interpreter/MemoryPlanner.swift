@@ -41,12 +41,13 @@ enum MemoryPlanner {
     static func workBytes(_ model: Model) -> Int { bufferCount(model) &* workColumns &* 4 }
 
     /// Output pixels per im2col block of an int8 conv: at most one output row, and at most
-    /// 2 KiB of scratch (but at least one pixel).
+    /// 2 KiB of scratch (but at least one pixel). A pixel takes `Int8Gemm.prepackedRowBytes`
+    /// (K rounded up to 4 where the C kernels read the rows in place).
     static func im2colPixels(_ model: Model, op: Int) -> Int {
         let w = model.tensorShape(model.operatorInputs(op)[1])
-        let depth = w[1] &* w[2] &* w[3]
+        let rowBytes = Int8Gemm.prepackedRowBytes(k: w[1] &* w[2] &* w[3])
         let outputWidth = model.tensorShape(model.operatorOutputs(op)[0])[2]
-        return max(1, min(outputWidth, 2048 / max(depth, 1)))
+        return max(1, min(outputWidth, 2048 / max(rowBytes, 1)))
     }
 
     /// True when an int8 conv reads its input directly as the GEMM's A matrix (1×1 kernel,
@@ -62,21 +63,21 @@ enum MemoryPlanner {
     static func im2colBytes(_ model: Model, op: Int) -> Int {
         if isPointwise(model, op: op) { return 0 }
         let w = model.tensorShape(model.operatorInputs(op)[1])
-        return alignUp(im2colPixels(model, op: op) &* w[1] &* w[2] &* w[3])
+        return alignUp(im2colPixels(model, op: op) &* Int8Gemm.prepackedRowBytes(k: w[1] &* w[2] &* w[3]))
     }
 
-    /// Scratch the int8 GEMM kernel packs activations into (`Int8Gemm.scratchByteCount`).
+    /// Scratch the int8 GEMM kernel packs activations into (`Int8Gemm.scratchByteCount`): none
+    /// for an im2col conv, whose block is already in the packed layout (`Int8Gemm.runPrepacked`;
+    /// the Swift kernels read it in place too).
     static func gemmScratchBytes(_ model: Model, op: Int) -> Int {
         let ins = model.operatorInputs(op)
         let w = model.tensorShape(ins[1])
         if model.operatorCode(op) == .fullyConnected {
             return Int8Gemm.scratchByteCount(m: 1, k: model.tensorShape(ins[0]).elementCount)
         }
-        let depth = w[1] &* w[2] &* w[3]
-        let rows = isPointwise(model, op: op)
-            ? model.tensorShape(model.operatorOutputs(op)[0]).elementCount / max(1, w[0])
-            : im2colPixels(model, op: op)
-        return Int8Gemm.scratchByteCount(m: rows, k: depth)
+        guard isPointwise(model, op: op) else { return 0 }
+        let rows = model.tensorShape(model.operatorOutputs(op)[0]).elementCount / max(1, w[0])
+        return Int8Gemm.scratchByteCount(m: rows, k: w[1] &* w[2] &* w[3])
     }
 
     /// Scratch bytes operator `op` needs.

@@ -1,14 +1,19 @@
-#if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+// Hosts use the C kernels; an Embedded build does when given `-D MINNOW_C_KERNELS` and the module
+// map (see Int8Gemm.swift), otherwise the portable Swift kernels.
+#if canImport(CMinnowInt8Kernels) && (!hasFeature(Embedded) || MINNOW_C_KERNELS)
 import CMinnowInt8Kernels
 #endif
 
-/// int8 2-D convolution through `Int8Gemm.run`: NHWC input, OHWI weights packed "n16k4" with
+/// int8 2-D convolution through the int8 GEMM: NHWC input, OHWI weights packed "n16k4" with
 /// `K = kH·kW·C` in (ky, kx, c) order.
 ///
-/// A 1×1 stride-1 convolution reads the input directly as the GEMM's `[H·W, C]` matrix.
-/// Otherwise the input is unfolded (im2col) `blockPixels` output pixels at a time into
-/// `scratch` (`blockPixels · K` bytes of arena, never the whole matrix), padding cells taking
-/// the input zero point so the folded bias stays exact at the borders.
+/// A 1×1 stride-1 convolution reads the input directly as the GEMM's `[H·W, C]` matrix
+/// (`gemmScratch` receives its packed rows). Otherwise the input is unfolded (im2col)
+/// `blockPixels` output pixels at a time into `scratch` (`blockPixels ·
+/// Int8Gemm.prepackedRowBytes(k: K)` bytes of arena, never the whole matrix), padding cells
+/// taking the input zero point so the folded bias stays exact at the borders. With the C
+/// kernels im2col writes the micro-kernels' packed rows directly and the GEMM runs on them in
+/// place (`Int8Gemm.runPrepacked`): one copy of the activations and no GEMM scratch.
 func conv2DInt8(input x: UnsafePointer<Int8>, packedWeights w: UnsafePointer<Int8>, outputChannels: Int,
                 stage: Int8OutputStage, inputZeroPoint: Int32, geometry g: WindowGeometry,
                 output y: UnsafeMutablePointer<Int8>, scratch: UnsafeMutablePointer<Int8>?, blockPixels: Int,
@@ -22,6 +27,24 @@ func conv2DInt8(input x: UnsafePointer<Int8>, packedWeights w: UnsafePointer<Int
         return
     }
     let pad = Int8(truncatingIfNeeded: inputZeroPoint)
+    #if canImport(CMinnowInt8Kernels) && (!hasFeature(Embedded) || MINNOW_C_KERNELS)
+    if !RuntimeTesting.usesReferenceKernels && !RuntimeTesting.breaksRounding {
+        let kernel = minnow_qgemm_best_kernel()
+        let flip = minnow_qgemm_unsigned_activations(kernel)
+        let rowBytes = Int8Gemm.prepackedRowBytes(k: depth)
+        var window = minnowWindow(g)
+        let packed = UnsafeMutableRawPointer(scratch).assumingMemoryBound(to: UInt8.self)
+        var p0 = 0
+        while p0 < pixels {
+            let rows = min(blockPixels, pixels &- p0)
+            minnow_im2col_int8_packed(x, &window, p0, rows, pad, rowBytes, flip, packed)
+            Int8Gemm.runPrepacked(kernel: kernel, m: rows, n: outputChannels, k: depth, a: packed, aStride: rowBytes,
+                                  packedWeights: w, output: stage, c: y + p0 &* outputChannels, ldc: outputChannels)
+            p0 &+= rows
+        }
+        return
+    }
+    #endif
     let geometry = Int8WindowGeometry(g)
     var p0 = 0
     while p0 < pixels {
@@ -34,6 +57,17 @@ func conv2DInt8(input x: UnsafePointer<Int8>, packedWeights w: UnsafePointer<Int
         p0 &+= rows
     }
 }
+
+#if canImport(CMinnowInt8Kernels) && (!hasFeature(Embedded) || MINNOW_C_KERNELS)
+/// The C kernels' view of a window geometry.
+@inline(__always)
+func minnowWindow(_ g: WindowGeometry) -> minnow_window {
+    minnow_window(input_height: g.inputHeight, input_width: g.inputWidth, channels: g.channels,
+                  kernel_height: g.kernelHeight, kernel_width: g.kernelWidth,
+                  stride_height: g.strideHeight, stride_width: g.strideWidth,
+                  output_height: g.outputHeight, output_width: g.outputWidth, pad_top: g.padTop, pad_left: g.padLeft)
+}
+#endif
 
 extension Int8SpatialKernels {
     /// Unfolds `pixels` output pixels of a convolution starting at `firstPixel` (row-major over
@@ -59,6 +93,21 @@ extension Int8SpatialKernels {
         }
     }
 }
+
+#if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+extension Int8SpatialKernels {
+    /// im2col into the packed activation rows `Int8Gemm.runPrepacked` reads: row `r` (pixel
+    /// `firstPixel + r`) starts at `output + r·rowStride` and holds the `K = kH·kW·C` values in
+    /// (ky, kx, c) order — XOR 0x80 when `flipsSign` (kernels reading unsigned activations),
+    /// padding cells `padValue` likewise — then zeros up to `rowStride` (≥ K).
+    public static func im2colPacked(input: UnsafePointer<Int8>, geometry: Int8WindowGeometry, firstPixel: Int,
+                                    pixels: Int, padValue: Int8, rowStride: Int, flipsSign: Bool,
+                                    output: UnsafeMutablePointer<UInt8>) {
+        var g = minnowWindow(geometry.window)
+        minnow_im2col_int8_packed(input, &g, firstPixel, pixels, padValue, rowStride, flipsSign ? 1 : 0, output)
+    }
+}
+#endif
 
 /// im2col with one copy per kernel row: the `kW` taps of a kernel row are `kW·C` contiguous
 /// input bytes, so interior pixels copy each row straight; only border pixels go tap by tap.

@@ -103,6 +103,39 @@ public enum Int8Gemm {
         #endif
     }
 
+    /// Bytes per activation row in the layout `runPrepacked` reads (`4·⌈k/4⌉` where the C kernels
+    /// run), or `k` where only the Swift kernels exist (they read plain rows).
+    public static func prepackedRowBytes(k: Int) -> Int {
+        #if canImport(CMinnowInt8Kernels) && (!hasFeature(Embedded) || MINNOW_C_KERNELS)
+        return 4 &* ((k &+ 3) / 4)
+        #else
+        return k
+        #endif
+    }
+
+    #if canImport(CMinnowInt8Kernels) && (!hasFeature(Embedded) || MINNOW_C_KERNELS)
+    /// `run` on activations already packed for the micro-kernel (no copy, no scratch): row `r` is
+    /// `a + r·aStride` with `prepackedRowBytes(k:)` bytes, the `k` values (as `q ^ 0x80` when
+    /// `kernel` reads unsigned activations, see `Int8GemmKernel.readsUnsignedActivations`), then
+    /// zeros. im2col writes this layout directly (`Int8SpatialKernels.im2colPacked`). Same bytes
+    /// as `reference` on the plain rows.
+    @inline(__always)
+    public static func runPrepacked(
+        kernel: Int32,
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<UInt8>, aStride: Int,
+        packedWeights: UnsafePointer<Int8>,
+        output: Int8OutputStage,
+        c: UnsafeMutablePointer<Int8>, ldc: Int
+    ) {
+        var stage = minnow_qgemm_output(
+            bias: output.bias, multipliers: output.multipliers, shifts: output.shifts,
+            output_zero_point: output.outputZeroPoint,
+            lower_bound: output.lowerBound, upper_bound: output.upperBound)
+        minnow_qgemm_prepacked(kernel, m, n, k, a, aStride, packedWeights, &stage, c, ldc)
+    }
+    #endif
+
     /// Portable Swift kernel (the one Embedded builds use, e.g. on Cortex-M): plain int32
     /// loops over the packed layout, two channels per pass so each activation load feeds two
     /// multiply-adds. Same bytes as `reference`.
@@ -213,6 +246,10 @@ public struct Int8GemmKernel: Hashable, Sendable, CustomStringConvertible {
     public static var available: [Int8GemmKernel] {
         [scalar, avx2, avx512VNNI, neon, neonDot].filter { minnow_qgemm_kernel_supported($0.rawValue) != 0 }
     }
+
+    /// True when this family reads activation rows as `u8 = q ^ 0x80` (x86, scalar C), false
+    /// when it reads the raw int8 rows (ARM): the form `Int8Gemm.runPrepacked` expects.
+    public var readsUnsignedActivations: Bool { minnow_qgemm_unsigned_activations(rawValue) != 0 }
 
     public var description: String {
         guard let name = minnow_qgemm_kernel_name(rawValue) else { return "kernel \(rawValue)" }

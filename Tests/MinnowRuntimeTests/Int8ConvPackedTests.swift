@@ -1,0 +1,198 @@
+import MinnowRuntime
+import XCTest
+
+/// The prepacked int8 convolution path: im2col writing the GEMM micro-kernels' packed rows
+/// (`Int8SpatialKernels.im2colPacked`) and the GEMM running on them in place
+/// (`Int8Gemm.runPrepacked`), for every C kernel family, against convolutions computed here from
+/// the definition; and whole int8 conv models through the interpreter (which takes that path).
+final class Int8ConvPackedTests: XCTestCase {
+    /// A random geometry with Keras padding rules: odd sizes, kernels 1…4, strides 1…3.
+    func randomGeometry(_ rng: inout IntRandom, channels: Int, maxSize: Int = 13) -> (Int8WindowGeometry, Padding) {
+        while true {
+            let h = rng.int(1...maxSize), w = rng.int(1...maxSize)
+            let kh = rng.int(1...4), kw = rng.int(1...4)
+            let sh = rng.int(1...3), sw = rng.int(1...3)
+            let padding: Padding = rng.int(0...1) == 0 ? .same : .valid
+            guard let rows = AxisGeometry(input: h, kernel: kh, stride: sh, padding: padding),
+                  let cols = AxisGeometry(input: w, kernel: kw, stride: sw, padding: padding) else { continue }
+            return (Int8WindowGeometry(inputHeight: h, inputWidth: w, channels: channels, kernelHeight: kh,
+                                       kernelWidth: kw, strideHeight: sh, strideWidth: sw,
+                                       outputHeight: rows.outputSize, outputWidth: cols.outputSize,
+                                       padTop: rows.padBefore, padLeft: cols.padBefore), padding)
+        }
+    }
+
+    /// Patch values of output pixel `p` in (ky, kx, c) order, from the definition.
+    func patch(_ x: [Int8], _ g: Int8WindowGeometry, pixel p: Int, pad: Int8) -> [Int8] {
+        let oy = p / g.outputWidth, ox = p % g.outputWidth
+        var out: [Int8] = []
+        for ky in 0..<g.kernelHeight { for kx in 0..<g.kernelWidth { for ch in 0..<g.channels {
+            let iy = oy * g.strideHeight - g.padTop + ky, ix = ox * g.strideWidth - g.padLeft + kx
+            let inside = iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth
+            out.append(inside ? x[(iy * g.inputWidth + ix) * g.channels + ch] : pad)
+        } } }
+        return out
+    }
+
+    let channelChoices = [1, 1, 2, 3, 5, 7, 8, 16, 17]
+
+    func testPackedIm2colWritesFlippedZeroPaddedRows() {
+        var rng = IntRandom(seed: 91)
+        // Rows wider than the C kernel's 2 KiB padded-row buffer take its other (tap-by-tap) path.
+        let wide = [
+            Int8WindowGeometry(inputHeight: 3, inputWidth: 70, channels: 64, kernelHeight: 3, kernelWidth: 3,
+                               strideHeight: 1, strideWidth: 1, outputHeight: 3, outputWidth: 70, padTop: 1, padLeft: 1),
+            Int8WindowGeometry(inputHeight: 4, inputWidth: 300, channels: 15, kernelHeight: 2, kernelWidth: 3,
+                               strideHeight: 2, strideWidth: 1, outputHeight: 2, outputWidth: 298, padTop: 0, padLeft: 0),
+        ]
+        for trial in 0..<204 {
+            let g = trial < 200 ? randomGeometry(&rng, channels: channelChoices[trial % channelChoices.count]).0
+                                : wide[trial % 2]
+            let depth = g.kernelHeight * g.kernelWidth * g.channels
+            let pixels = g.outputHeight * g.outputWidth
+            let first = rng.int(0...(pixels - 1))
+            let count = rng.int(1...(pixels - first))
+            let stride = 4 * ((depth + 3) / 4) + [0, 0, 4, 9][trial % 4]
+            let flip = trial % 2 == 0
+            let pad = Int8(rng.int(-128...127))
+            let x = rng.int8s(g.inputHeight * g.inputWidth * g.channels)
+            var expected: [UInt8] = []
+            for p in first..<(first + count) {
+                expected += patch(x, g, pixel: p, pad: pad).map { UInt8(bitPattern: $0) ^ (flip ? 0x80 : 0) }
+                expected += [UInt8](repeating: 0, count: stride - depth)
+            }
+            expected.append(0xA5)  // guard byte: nothing written past the block
+            var out = [UInt8](repeating: 0xA5, count: count * stride + 1)
+            x.withUnsafeBufferPointer { xb in
+                out.withUnsafeMutableBufferPointer { ob in
+                    Int8SpatialKernels.im2colPacked(input: xb.baseAddress!, geometry: g, firstPixel: first, pixels: count,
+                                                    padValue: pad, rowStride: stride, flipsSign: flip,
+                                                    output: ob.baseAddress!)
+                }
+            }
+            XCTAssertEqual(out, expected, "trial \(trial) \(g) first \(first) count \(count) stride \(stride) flip \(flip)")
+        }
+    }
+
+    func testPrepackedConvMatchesDefinitionForEveryKernel() {
+        let kernels = Int8GemmKernel.available
+        XCTAssertTrue(kernels.contains(.scalar))
+        var rng = IntRandom(seed: 92)
+        var checked = 0
+        for kernel in kernels {
+            for trial in 0..<40 {
+                let g = randomGeometry(&rng, channels: channelChoices[trial % channelChoices.count]).0
+                let n = [1, 3, 16, 17, 32, 40, 64, 70][trial % 8]
+                let depth = g.kernelHeight * g.kernelWidth * g.channels
+                let pixels = g.outputHeight * g.outputWidth
+                let zpIn = Int32(rng.int(-30...30))
+                let layer = QuantizedLayer(channels: n, depth: depth, rng: &rng, inputZeroPoint: zpIn)
+                let activation: FusedActivation = [.none, .relu, .relu6][trial % 3]
+                let x = rng.int8s(g.inputHeight * g.inputWidth * g.channels)
+                let ldc = n + trial % 3
+
+                // Expected: the convolution from the definition (padding cells contribute 0).
+                var expected = [Int8](repeating: 0x3C, count: pixels * ldc)
+                for p in 0..<pixels {
+                    let values = patch(x, g, pixel: p, pad: Int8(zpIn))
+                    for o in 0..<n {
+                        var acc = Int64(layer.bias[o])
+                        for i in 0..<depth { acc += Int64(Int32(values[i]) - zpIn) * Int64(layer.weights[o * depth + i]) }
+                        expected[p * ldc + o] = layer.requantize(acc, channel: o, activation: activation)
+                    }
+                }
+
+                // Actual: blocks of packed rows (random block sizes), one prepacked GEMM per block.
+                let folded = layer.foldedBias { c in (0..<depth).reduce(Int32(0)) { $0 + Int32(layer.weights[c * depth + $1]) } }
+                let packedWeights = WeightPacking.pack(layer.weights, channels: n, depth: depth)
+                let mults = layer.multipliers.map { $0.multiplier }, shifts = layer.multipliers.map { $0.shift }
+                let (lo, hi) = referenceRange(activation, scale: layer.outputScale, zeroPoint: layer.outputZeroPoint)
+                let rowBytes = Int8Gemm.prepackedRowBytes(k: depth)
+                XCTAssertEqual(rowBytes, 4 * ((depth + 3) / 4))
+                let block = [1, 5, 6, 7, g.outputWidth, pixels][trial % 6]
+                var actual = [Int8](repeating: 0x3C, count: pixels * ldc)
+                var rows = [UInt8](repeating: 0xEE, count: block * rowBytes)
+                folded.withUnsafeBufferPointer { b in mults.withUnsafeBufferPointer { m in shifts.withUnsafeBufferPointer { s in
+                    packedWeights.withUnsafeBufferPointer { w in x.withUnsafeBufferPointer { xb in
+                        rows.withUnsafeMutableBufferPointer { a in actual.withUnsafeMutableBufferPointer { y in
+                            let stage = Int8OutputStage(bias: b.baseAddress!, multipliers: m.baseAddress!,
+                                                        shifts: s.baseAddress!, outputZeroPoint: layer.outputZeroPoint,
+                                                        lowerBound: Int32(lo), upperBound: Int32(hi))
+                            var p0 = 0
+                            while p0 < pixels {
+                                let count = min(block, pixels - p0)
+                                Int8SpatialKernels.im2colPacked(
+                                    input: xb.baseAddress!, geometry: g, firstPixel: p0, pixels: count,
+                                    padValue: Int8(zpIn), rowStride: rowBytes,
+                                    flipsSign: kernel.readsUnsignedActivations, output: a.baseAddress!)
+                                Int8Gemm.runPrepacked(kernel: kernel.rawValue, m: count, n: n, k: depth,
+                                                      a: UnsafePointer(a.baseAddress!), aStride: rowBytes,
+                                                      packedWeights: w.baseAddress!, output: stage,
+                                                      c: y.baseAddress! + p0 * ldc, ldc: ldc)
+                                p0 += count
+                            }
+                        } }
+                    } }
+                } } }
+                assertEqualInt8(actual, expected, "\(kernel) trial \(trial) n \(n) block \(block) \(g)")
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 40 * kernels.count)
+    }
+
+    func testX86FamiliesReadUnsignedRowsAndARMFamiliesRawRows() {
+        for kernel in Int8GemmKernel.available {
+            let expected = kernel == .scalar || kernel == .avx2 || kernel == .avx512VNNI
+            XCTAssertEqual(kernel.readsUnsignedActivations, expected, "\(kernel)")
+        }
+    }
+
+    /// Whole int8 conv models through the interpreter (im2col blocks of one output row, packed
+    /// in place) against the definition, including the preset's 28×28×1 and 14×14×16 layers.
+    func testInterpreterConvMatchesDefinition() throws {
+        var rng = IntRandom(seed: 93)
+        var geometries: [(Int8WindowGeometry, Padding)] = [(
+            Int8WindowGeometry(inputHeight: 28, inputWidth: 28, channels: 1, kernelHeight: 3, kernelWidth: 3,
+                               strideHeight: 1, strideWidth: 1, outputHeight: 28, outputWidth: 28, padTop: 1, padLeft: 1), .same),
+            (
+            Int8WindowGeometry(inputHeight: 14, inputWidth: 14, channels: 16, kernelHeight: 3, kernelWidth: 3,
+                               strideHeight: 1, strideWidth: 1, outputHeight: 14, outputWidth: 14, padTop: 1, padLeft: 1), .same),
+        ]
+        for trial in 0..<14 { geometries.append(randomGeometry(&rng, channels: channelChoices[trial % channelChoices.count], maxSize: 17)) }
+        for (trial, (g, padding)) in geometries.enumerated() {
+            // Skip 1×1 stride-1 kernels: they read the input directly, not through im2col.
+            if g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1 { continue }
+            let o = trial < 2 ? [16, 32][trial] : [1, 5, 16, 17, 33][trial % 5]
+            let k = g.kernelHeight * g.kernelWidth * g.channels
+            let zpIn = Int32(rng.int(-20...20))
+            let layer = QuantizedLayer(channels: o, depth: k, rng: &rng, inputZeroPoint: zpIn)
+            let activation: FusedActivation = [.relu, .none, .relu6][trial % 3]
+            var b = ModelBuilder()
+            let x = b.addTensor(name: "x", type: .int8, shape: [1, g.inputHeight, g.inputWidth, g.channels],
+                                quantization: .init(scale: 0.1, zeroPoint: zpIn))
+            let w = b.addPackedWeights(name: "w", shape: [o, g.kernelHeight, g.kernelWidth, g.channels], values: layer.weights)
+            let folded = layer.foldedBias { c in (0..<k).reduce(Int32(0)) { $0 + Int32(layer.weights[c * k + $1]) } }
+            let bias = b.addConstant(name: "b", shape: [o], int32s: folded)
+            let rq = layer.addRequantization(to: &b)
+            let y = b.addTensor(name: "y", type: .int8, shape: [1, g.outputHeight, g.outputWidth, o],
+                                quantization: .init(scale: layer.outputScale, zeroPoint: layer.outputZeroPoint))
+            b.addOperator(.conv2D, inputs: [x, w, bias, rq], outputs: [y],
+                          options: OperatorOptions(kernelHeight: Int32(g.kernelHeight), kernelWidth: Int32(g.kernelWidth),
+                                                   strideHeight: Int32(g.strideHeight), strideWidth: Int32(g.strideWidth),
+                                                   padding: padding, activation: activation))
+            b.inputs = [x]; b.outputs = [y]
+            let input = rng.int8s(g.inputHeight * g.inputWidth * g.channels)
+            var expected: [Int8] = []
+            for p in 0..<(g.outputHeight * g.outputWidth) {
+                let values = patch(input, g, pixel: p, pad: Int8(zpIn))
+                for c in 0..<o {
+                    var acc = Int64(layer.bias[c])
+                    for i in 0..<k { acc += Int64(Int32(values[i]) - zpIn) * Int64(layer.weights[c * k + i]) }
+                    expected.append(layer.requantize(acc, channel: c, activation: activation))
+                }
+            }
+            assertEqualInt8(try runInt8Model(b, inputs: [input])[0], expected, "conv trial \(trial) \(g) \(padding)")
+        }
+    }
+}
