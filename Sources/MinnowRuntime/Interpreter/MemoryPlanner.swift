@@ -86,6 +86,8 @@ enum MemoryPlanner {
         let int8 = model.tensorType(model.operatorInputs(op)[0]) == .int8
         switch code {
         case .lstm, .gru:
+            // Builds without recurrent operators refuse such models at load; skip their sizing code.
+            guard OperatorSelection.includes(code, int8: int8) else { return 0 }
             if int8 { return Int8Recurrent.scratchBytes(model: model, op: op) }
             return (code == .lstm ? 6 : 7) &* Int(model.operatorOptions(op).units) &* 4
         case .conv2D where int8:
