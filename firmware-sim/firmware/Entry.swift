@@ -54,20 +54,12 @@ public func minnowFirmwareTensor(_ isOutput: Int32, _ index: Int, _ byteCount: U
     let model = interpreter.model
     let list = isOutput != 0 ? model.outputs : model.inputs
     guard index >= 0 && index < list.count else { return nil }
-    let tensorType = model.tensorType(list[index])
-    type.pointee = Int32(tensorType.rawValue)
-    switch tensorType {
-    case .float32:
-        let floats = isOutput != 0 ? interpreter.outputFloats(index) : interpreter.inputFloats(index)
-        byteCount.pointee = floats.count &* 4
-        return UnsafeMutableRawPointer(floats.baseAddress)
-    case .int8:
-        let bytes = isOutput != 0 ? interpreter.outputInt8(index) : interpreter.inputInt8(index)
-        byteCount.pointee = bytes.count
-        return UnsafeMutableRawPointer(bytes.baseAddress)
-    default:
-        return nil
-    }
+    // Model edges are float32 or quantized int8 (checked at load), so the raw bytes of the
+    // tensor are all the firmware needs: one path for both types.
+    let t = list[index]
+    type.pointee = Int32(model.tensorType(t).rawValue)
+    byteCount.pointee = model.tensorByteCount(t)
+    return interpreter.pointer(t)
 }
 
 /// Number of model inputs (`isOutput == 0`) or outputs, or -1 before `minnow_fw_init`.
