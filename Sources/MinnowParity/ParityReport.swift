@@ -24,10 +24,13 @@ public struct ParityReport: Sendable {
     public var floatConfusion: ConfusionMatrix
     public var int8Confusion: ConfusionMatrix
     public var layers: [Layer]
+    /// The float model's predicted class per item, in data order (so callers need not run the
+    /// float model again to compare it with another engine).
+    public var floatPredictions: [Int32]
 
     public init(floatModel: String, int8Model: String, dataDescription: String, count: Int, floatCorrect: Int,
                 int8Correct: Int, agreeing: Int, floatConfusion: ConfusionMatrix, int8Confusion: ConfusionMatrix,
-                layers: [Layer]) {
+                layers: [Layer], floatPredictions: [Int32] = []) {
         self.floatModel = floatModel
         self.int8Model = int8Model
         self.dataDescription = dataDescription
@@ -38,6 +41,7 @@ public struct ParityReport: Sendable {
         self.floatConfusion = floatConfusion
         self.int8Confusion = int8Confusion
         self.layers = layers
+        self.floatPredictions = floatPredictions
     }
 
     public var floatAccuracy: Double { Double(floatCorrect) / Double(max(1, count)) }

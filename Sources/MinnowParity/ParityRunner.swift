@@ -25,6 +25,8 @@ public enum ParityRunner {
                 let classes = max(data.classCount, floatRun.outputCount(0))
                 var floatConfusion = ConfusionMatrix(classCount: classes), int8Confusion = ConfusionMatrix(classCount: classes)
                 var floatCorrect = 0, int8Correct = 0, agreeing = 0
+                var floatPredictions = [Int32]()
+                floatPredictions.reserveCapacity(count)
                 var scratch = [Float](repeating: 0, count: pairs.map(\.count).max() ?? 0)
                 try data.features.withUnsafeBufferPointer { features in
                     for i in 0..<count {
@@ -36,6 +38,7 @@ public enum ParityRunner {
                         }
                         let label = Int(data.labels[i])
                         let f = floatRun.outputArgmax(0), q = int8Run.outputArgmax(0)
+                        floatPredictions.append(Int32(f))
                         floatConfusion.add(label: label, predicted: f)
                         int8Confusion.add(label: label, predicted: q)
                         if f == label { floatCorrect += 1 }
@@ -55,7 +58,8 @@ public enum ParityRunner {
                     floatModel: floatPath, int8Model: int8Path, dataDescription: data.sourceDescription, count: count,
                     floatCorrect: floatCorrect, int8Correct: int8Correct, agreeing: agreeing,
                     floatConfusion: floatConfusion, int8Confusion: int8Confusion,
-                    layers: pairs.enumerated().map { ParityReport.Layer(name: $1.name, op: $1.op, error: errors[$0]) })
+                    layers: pairs.enumerated().map { ParityReport.Layer(name: $1.name, op: $1.op, error: errors[$0]) },
+                    floatPredictions: floatPredictions)
             }
         }
     }

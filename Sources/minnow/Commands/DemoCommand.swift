@@ -70,8 +70,6 @@ enum DemoCommand {
                                        train: train, test: test, out: floatPath, quiet: false)
         try Terminal.writeJSON(trained.report, to: "\(directory)/\(preset.rawValue)-train.json")
         let floatBytes = try ModelFile.read(floatPath)
-        let runtimeFloat = try RuntimeEvaluation.run(modelBytes: floatBytes, on: test)
-        let samePredictions = zip(trained.predictions, runtimeFloat.predictions).filter { $0 == $1 }.count
 
         // 2. Quantize.
         var bar = ProgressBar(title: "calibrate")
@@ -105,6 +103,8 @@ enum DemoCommand {
         try Terminal.writeJSON(parity.jsonObject(), to: "\(directory)/\(preset.rawValue)-parity.json")
         try ParityHTML.render(parity, classNames: FashionMNIST.classNames)
             .write(toFile: "\(directory)/\(preset.rawValue)-parity.html", atomically: true, encoding: .utf8)
+        // Parity ran the saved float file in the runtime on every item: compare with the trainer.
+        let samePredictions = zip(trained.predictions, parity.floatPredictions).filter { $0 == $1 }.count
         Terminal.note(String(format: "parity: float %.2f%%, int8 %.2f%%, agreement %.2f%%, worst layer %@",
                              parity.floatAccuracy * 100, parity.int8Accuracy * 100, parity.agreement * 100,
                              parity.worstLayer?.name ?? "-"))
@@ -125,7 +125,7 @@ enum DemoCommand {
             "preset": preset.rawValue,
             "parameters": trained.report["parameters"] ?? 0,
             "epochs": configuration.epochs,
-            "median_epoch_seconds": median(trained.history.epochs.map(\.seconds)),
+            "median_epoch_seconds": LatencyProfiler.percentile(trained.history.epochs.map(\.seconds), 0.5),
             "float_accuracy": parity.floatAccuracy,
             "int8_accuracy": parity.int8Accuracy,
             "agreement": parity.agreement,
@@ -163,11 +163,5 @@ enum DemoCommand {
             print("note: \(row["preset"]!): the runtime and the trainer disagree on \((row["test_count"] as! Int) - (row["runtime_same_predictions"] as! Int)) float predictions")
         }
         print("model files, JSON reports and HTML pages (parity, profile) in \(directory)/")
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 }
