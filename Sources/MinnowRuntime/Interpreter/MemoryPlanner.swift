@@ -99,7 +99,10 @@ enum MemoryPlanner {
         }
     }
 
-    /// Aligned size of buffer `b` (0 for constants and scratch-free operators).
+    /// Aligned size of buffer `b` (0 for constants and scratch-free operators). Never inlined:
+    /// the planner and the loader's arena check call it from several places, and each inlined
+    /// copy of the scratch sizing costs firmware flash.
+    @inline(never)
     static func size(_ model: Model, buffer b: Int) -> Int {
         if b < model.tensorCount {
             return model.isConstant(b) ? 0 : alignUp(model.tensorByteCount(b))
