@@ -5,6 +5,9 @@
 /// How one kernel family tiles the problem and which activation form it consumes.
 typedef struct {
     minnow_qgemm_ukernel ukernel;
+    minnow_qgemm_block block;  ///< NULL: the driver walks the tiles itself.
+    /// Packs rows of A into the kernel's layout; NULL: the portable `qgemm_pack_rows`.
+    void (*pack)(const int8_t *a, size_t lda, size_t rows, size_t k, size_t kp, uint8_t *dst);
     size_t mr, nr;
     int unsigned_activations;  ///< 1: rows packed as q ^ 0x80 (x86); 0: raw int8 (ARM).
 } qgemm_config;
@@ -12,23 +15,24 @@ typedef struct {
 static int qgemm_config_for(int kernel, qgemm_config *cfg) {
     switch (kernel) {
     case MINNOW_QGEMM_SCALAR:
-        *cfg = (qgemm_config){minnow_qgemm_ukernel_1x16c4__scalar, 1, 16, 1};
+        *cfg = (qgemm_config){minnow_qgemm_ukernel_1x16c4__scalar, NULL, NULL, 1, 16, 1};
         return 1;
 #if defined(__x86_64__) || defined(__i386__)
     case MINNOW_QGEMM_AVX2:
-        *cfg = (qgemm_config){minnow_qgemm_ukernel_2x16c4__avx2, 2, 16, 1};
+        *cfg = (qgemm_config){minnow_qgemm_ukernel_2x16c4__avx2, NULL, NULL, 2, 16, 1};
         return 1;
     case MINNOW_QGEMM_AVX512VNNI:
-        *cfg = (qgemm_config){minnow_qgemm_ukernel_6x64c4__avx512vnni, 6, 64, 1};
+        *cfg = (qgemm_config){minnow_qgemm_ukernel_6x64c4__avx512vnni, minnow_qgemm_block_6x64c4__avx512vnni,
+                                minnow_qgemm_pack_rows__avx512, 6, 64, 1};
         return 1;
 #endif
 #if defined(__aarch64__)
     case MINNOW_QGEMM_NEON:
-        *cfg = (qgemm_config){minnow_qgemm_ukernel_2x16c4__neon, 2, 16, 0};
+        *cfg = (qgemm_config){minnow_qgemm_ukernel_2x16c4__neon, NULL, NULL, 2, 16, 0};
         return 1;
 #if defined(MINNOW_HAVE_NEONDOT)
     case MINNOW_QGEMM_NEONDOT:
-        *cfg = (qgemm_config){minnow_qgemm_ukernel_4x16c4__neondot, 4, 16, 0};
+        *cfg = (qgemm_config){minnow_qgemm_ukernel_4x16c4__neondot, NULL, NULL, 4, 16, 0};
         return 1;
 #endif
 #endif
@@ -120,6 +124,21 @@ static void qgemm_resolve(int kernel, qgemm_config *cfg) {
     }
 }
 
+/// All `m` rows of the column block starting at channel n0 (nc channels): the family's block
+/// kernel, or its micro-kernel tile by tile.
+static void qgemm_column_block(const qgemm_config *cfg, size_t m, size_t nc, size_t kgroups,
+                               const uint8_t *a, size_t a_stride, const int8_t *w, size_t panel_stride,
+                               const minnow_qgemm_output *output, size_t n0, int8_t *c, size_t ldc) {
+    if (cfg->block != NULL) {
+        cfg->block(m, nc, kgroups, a, a_stride, w, panel_stride, output, n0, c, ldc);
+        return;
+    }
+    for (size_t m1 = 0; m1 < m; m1 += cfg->mr) {
+        const size_t mr = (m - m1 < cfg->mr) ? m - m1 : cfg->mr;
+        cfg->ukernel(mr, nc, kgroups, a + m1 * a_stride, a_stride, w, panel_stride, output, n0, c + m1 * ldc, ldc);
+    }
+}
+
 int minnow_qgemm_unsigned_activations(int kernel) {
     qgemm_config cfg;
     qgemm_resolve(kernel, &cfg);
@@ -138,12 +157,8 @@ void minnow_qgemm_prepacked(int kernel, size_t m, size_t n, size_t k,
     const size_t panel_stride = 64 * kgroups;
     for (size_t n0 = 0; n0 < n; n0 += cfg.nr) {
         const size_t nc = (n - n0 < cfg.nr) ? n - n0 : cfg.nr;
-        const int8_t *w = packed_weights + (n0 / 16) * panel_stride;
-        for (size_t m1 = 0; m1 < m; m1 += cfg.mr) {
-            const size_t mr = (m - m1 < cfg.mr) ? m - m1 : cfg.mr;
-            cfg.ukernel(mr, nc, kgroups, packed_a + m1 * a_stride, a_stride, w, panel_stride, output, n0,
-                        c + m1 * ldc + n0, ldc);
-        }
+        qgemm_column_block(&cfg, m, nc, kgroups, packed_a, a_stride, packed_weights + (n0 / 16) * panel_stride,
+                           panel_stride, output, n0, c + n0, ldc);
     }
 }
 
@@ -223,15 +238,12 @@ void minnow_qgemm(int kernel, size_t m, size_t n, size_t k,
     }
     for (size_t m0 = 0; m0 < m; m0 += mc) {
         const size_t mb = (m - m0 < mc) ? m - m0 : mc;
-        qgemm_pack_rows(a + m0 * lda, lda, mb, k, kp, cfg.unsigned_activations, packed_a);
+        if (cfg.pack != NULL) cfg.pack(a + m0 * lda, lda, mb, k, kp, packed_a);
+        else qgemm_pack_rows(a + m0 * lda, lda, mb, k, kp, cfg.unsigned_activations, packed_a);
         for (size_t n0 = 0; n0 < n; n0 += cfg.nr) {
             const size_t nc = (n - n0 < cfg.nr) ? n - n0 : cfg.nr;
-            const int8_t *w = packed_weights + (n0 / 16) * panel_stride;
-            for (size_t m1 = 0; m1 < mb; m1 += cfg.mr) {
-                const size_t mr = (mb - m1 < cfg.mr) ? mb - m1 : cfg.mr;
-                cfg.ukernel(mr, nc, kgroups, packed_a + m1 * kp, kp, w, panel_stride, output, n0,
-                            c + (m0 + m1) * ldc + n0, ldc);
-            }
+            qgemm_column_block(&cfg, mb, nc, kgroups, packed_a, kp, packed_weights + (n0 / 16) * panel_stride,
+                               panel_stride, output, n0, c + m0 * ldc + n0, ldc);
         }
     }
 }

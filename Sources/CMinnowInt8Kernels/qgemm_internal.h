@@ -20,6 +20,15 @@ typedef void (*minnow_qgemm_ukernel)(size_t mr, size_t nc, size_t kgroups,
                                      const minnow_qgemm_output *output, size_t n0,
                                      int8_t *c, size_t ldc);
 
+/* Optional block kernel: all m rows (any count) of one column block of nc ≤ NR channels, with
+ * the micro-kernel's arguments otherwise. A family that has one can carry work across its
+ * tiles (the VNNI kernel overlaps one tile's output stage with the next tile's products). */
+typedef void (*minnow_qgemm_block)(size_t m, size_t nc, size_t kgroups,
+                                   const uint8_t *a, size_t a_stride,
+                                   const int8_t *w, size_t panel_stride,
+                                   const minnow_qgemm_output *output, size_t n0,
+                                   int8_t *c, size_t ldc);
+
 void minnow_qgemm_ukernel_1x16c4__scalar(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
                                          size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
 #if defined(__x86_64__) || defined(__i386__)
@@ -27,6 +36,9 @@ void minnow_qgemm_ukernel_2x16c4__avx2(size_t, size_t, size_t, const uint8_t *, 
                                        size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
 void minnow_qgemm_ukernel_6x64c4__avx512vnni(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
                                              size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+void minnow_qgemm_block_6x64c4__avx512vnni(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
+                                           size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+void minnow_qgemm_pack_rows__avx512(const int8_t *a, size_t lda, size_t rows, size_t k, size_t kp, uint8_t *dst);
 #endif
 #if defined(__aarch64__)
 // Clang compiles the `sdot` kernel for any baseline (target attribute + HWCAP check); GCC 12's

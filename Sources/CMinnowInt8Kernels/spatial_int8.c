@@ -111,6 +111,65 @@ AVX512BW_TARGET static void max_pool_avx512bw(const int8_t *x, const minnow_wind
     }
 }
 
+/// Max of 2×2 windows at stride 2 without leading padding (the usual downsampling pool).
+/// Output pixels whose window lies inside the input go several at a time for 16 or 32
+/// channels: two input rows are max-ed, then 128-bit lane shuffles pair up horizontal
+/// neighbours (four outputs per vector at 16 channels, two at 32). Other channel counts, and
+/// the last column or row of an odd-sized input under "same" padding, take the generic loop.
+/// Writes stay below every input byte still to be read, so `y` may alias `x`.
+AVX512BW_TARGET static void max_pool_2x2s2_avx512bw(const int8_t *x, const minnow_window *g, int32_t lower,
+                                                    int32_t upper, int8_t *y) {
+    const ptrdiff_t c = g->channels, row_step = g->input_width * c, ow = g->output_width;
+    const __m512i lo = _mm512_set1_epi8((char)lower), hi = _mm512_set1_epi8((char)upper);
+    ptrdiff_t full_cols = g->input_width / 2, full_rows = g->input_height / 2;
+    if (full_cols > ow) full_cols = ow;
+    if (full_rows > g->output_height) full_rows = g->output_height;
+    const ptrdiff_t per_vector = c == 16 ? 4 : c == 32 ? 2 : 0;  // output pixels per vector
+    for (ptrdiff_t oy = 0; oy < g->output_height; oy++) {
+        int8_t *out = y + oy * ow * c;
+        ptrdiff_t ox = 0;
+        if (per_vector > 0 && oy < full_rows) {
+            const int8_t *r0 = x + 2 * oy * row_step, *r1 = r0 + row_step;
+            while (ox < full_cols) {
+                const ptrdiff_t n = full_cols - ox < per_vector ? full_cols - ox : per_vector;
+                const ptrdiff_t in_bytes = 2 * n * c, out_bytes = n * c;  // ≤ 128 and ≤ 64
+                const __mmask64 m_a = in_bytes >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << in_bytes) - 1);
+                const __mmask64 m_b = in_bytes <= 64 ? 0 : (in_bytes >= 128 ? ~(__mmask64)0 : (((__mmask64)1 << (in_bytes - 64)) - 1));
+                const ptrdiff_t at = 2 * ox * c;
+                const __m512i a = _mm512_max_epi8(_mm512_maskz_loadu_epi8(m_a, r0 + at), _mm512_maskz_loadu_epi8(m_a, r1 + at));
+                const __m512i b = _mm512_max_epi8(_mm512_maskz_loadu_epi8(m_b, r0 + at + 64),
+                                                  _mm512_maskz_loadu_epi8(m_b, r1 + at + 64));
+                __m512i m;
+                if (c == 16) {  // a = pixels 0..3, b = 4..7 (one 128-bit lane each)
+                    m = _mm512_max_epi8(_mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
+                                        _mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+                } else {  // 32 channels: a = pixels 0, 1, b = 2, 3 (two lanes each)
+                    m = _mm512_max_epi8(_mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(1, 0, 1, 0)),
+                                        _mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
+                }
+                const __mmask64 m_out = out_bytes >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << out_bytes) - 1);
+                _mm512_mask_storeu_epi8(out + ox * c, m_out, _mm512_min_epi8(_mm512_max_epi8(m, lo), hi));
+                ox += n;
+            }
+        }
+        for (; ox < ow; ox++) {
+            const window_cells w = cells_of(x, g, oy, ox);
+            for (ptrdiff_t ch = 0; ch < c; ch += 64) {
+                const ptrdiff_t lanes = c - ch < 64 ? c - ch : 64;
+                const __mmask64 mask = lanes == 64 ? ~(__mmask64)0 : (((__mmask64)1 << lanes) - 1);
+                __m512i m = _mm512_set1_epi8((char)-128);
+                const int8_t *row = w.first + ch;
+                for (ptrdiff_t ky = w.ky0; ky < w.ky1; ky++, row += row_step) {
+                    const int8_t *cell = row;
+                    for (ptrdiff_t kx = w.kx0; kx < w.kx1; kx++, cell += c)
+                        m = _mm512_max_epi8(m, _mm512_maskz_loadu_epi8(mask, cell));
+                }
+                _mm512_mask_storeu_epi8(out + ox * c + ch, mask, _mm512_min_epi8(_mm512_max_epi8(m, lo), hi));
+            }
+        }
+    }
+}
+
 static int has_avx512bw(void) {
     static int cached = -1;
     int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
@@ -126,6 +185,9 @@ static int has_avx512bw(void) {
 
 void minnow_max_pool_int8(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper, int8_t *y) {
 #if defined(MINNOW_X86)
+    const int downsample = g->kernel_height == 2 && g->kernel_width == 2 && g->stride_height == 2 &&
+                           g->stride_width == 2 && g->pad_top == 0 && g->pad_left == 0;
+    if (downsample && has_avx512bw()) { max_pool_2x2s2_avx512bw(x, g, lower, upper, y); return; }
     // 16-channel tensors run as fast with SSE2 and skip the masked-load setup.
     if (g->channels > 16 && has_avx512bw()) { max_pool_avx512bw(x, g, lower, upper, y); return; }
 #endif

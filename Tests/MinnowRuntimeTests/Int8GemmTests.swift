@@ -24,7 +24,8 @@ final class Int8GemmTests: XCTestCase {
         var bias, multipliers, shifts: [Int32]
         var zeroPoint, lower, upper: Int32
 
-        init(m: Int, n: Int, k: Int, rng: inout Generator) {
+        /// `mixesExtremes`: whether channels may take extreme shifts and biases (nil: random).
+        init(m: Int, n: Int, k: Int, rng: inout Generator, mixesExtremes: Bool? = nil) {
             self.m = m; self.n = n; self.k = k
             lda = k + rng.int(0...5)
             ldc = n + rng.int(0...3)
@@ -40,12 +41,16 @@ final class Int8GemmTests: XCTestCase {
             var root = 1.0
             while root * root < Double(k) { root += 1 }
             var bias: [Int32] = [], multipliers: [Int32] = [], shifts: [Int32] = []
+            // Half the problems have only realistic channels, so whole 64-channel blocks take the
+            // kernels' fast output paths; the other half mixes in extremes (general paths).
+            let mixesExtremes = mixesExtremes ?? (rng.int(0...1) == 0)
             for _ in 0..<n {
-                switch rng.int(0...9) {
-                case 0:  // extreme shifts: int32 saturation and the largest right shift
+                switch mixesExtremes ? rng.int(0...9) : 9 {
+                case 0:  // extreme shifts: int32 saturation, the largest right shift, and the
+                    // edges of the VNNI kernel's fast case (shift −1…−22)
                     bias.append(Int32(truncatingIfNeeded: rng.next() << 1))
                     multipliers.append(Int32(1 << 30) + Int32(rng.int(0...(1 << 30) - 1)))
-                    shifts.append([30, 20, -31, -30, 5][rng.int(0...4)])
+                    shifts.append([30, 20, -31, -30, 5, 0, -1, -22, -23][rng.int(0...8)])
                 case 1:  // bias near the int32 limits: the wrapping add must match
                     bias.append(rng.int(0...1) == 0 ? Int32.max - Int32(rng.int(0...1000)) : Int32.min + Int32(rng.int(0...1000)))
                     multipliers.append(Int32(1 << 30) + Int32(rng.int(0...(1 << 30) - 1)))
@@ -172,6 +177,27 @@ final class Int8GemmTests: XCTestCase {
             }
             let mismatch = found.indices.first { found[$0] != expected[$0] }
             XCTAssertNil(mismatch, "\(kernel): first differing byte \(mismatch ?? -1)")
+        }
+    }
+
+    /// Shapes where the VNNI kernel overlaps each tile's output stage with the next tile's
+    /// products (two or more full 6×64 tiles, K ≥ 21), from the smallest such case up, with
+    /// realistic scales (its fast case) and with extremes mixed in (its general path).
+    func testPipelinedOutputStageShapesMatchReference() {
+        var rng = Generator(state: 77)
+        for (m, n, k) in [(12, 64, 21), (12, 64, 24), (13, 64, 64), (37, 130, 40), (64, 192, 577), (96, 256, 256)] {
+            for mixes in [false, true] {
+                let problem = Problem(m: m, n: n, k: k, rng: &rng, mixesExtremes: mixes)
+                let expected = problem.reference()
+                for kernel in Int8GemmKernel.available {
+                    let found = problem.output { a, w, stage, c in
+                        Int8Gemm.run(kernel: kernel, m: m, n: n, k: k, a: a, lda: problem.lda,
+                                     packedWeights: w, output: stage, c: c, ldc: problem.ldc)
+                    }
+                    let mismatch = found.indices.first { found[$0] != expected[$0] }
+                    XCTAssertNil(mismatch, "\(kernel) M=\(m) N=\(n) K=\(k) extremes=\(mixes): first differing byte \(mismatch ?? -1)")
+                }
+            }
         }
     }
 

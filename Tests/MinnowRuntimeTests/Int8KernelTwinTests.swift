@@ -97,6 +97,37 @@ final class Int8KernelTwinTests: XCTestCase {
         XCTAssertGreaterThan(checked, 50)
     }
 
+    /// 2×2 stride-2 max pooling (the C kernels vectorize it across pixels for 16 and 32 channels):
+    /// odd and even sizes, "valid" and "same" (a trailing padded column or row), out of place and
+    /// in place, against the definition.
+    func testDownsamplingMaxPoolMatchesDefinition() {
+        var rng = IntRandom(seed: 75)
+        for trial in 0..<120 {
+            let c = [16, 32, 16, 32, 7, 48, 64, 100][trial % 8]
+            let h = rng.int(2...17), w = rng.int(2...17)
+            let padding: Padding = trial % 3 == 0 ? .valid : .same
+            let rows = AxisGeometry(input: h, kernel: 2, stride: 2, padding: padding)!
+            let cols = AxisGeometry(input: w, kernel: 2, stride: 2, padding: padding)!
+            let g = Int8WindowGeometry(inputHeight: h, inputWidth: w, channels: c, kernelHeight: 2, kernelWidth: 2,
+                                       strideHeight: 2, strideWidth: 2, outputHeight: rows.outputSize,
+                                       outputWidth: cols.outputSize, padTop: rows.padBefore, padLeft: cols.padBefore)
+            let lower = Int32(rng.int(-128...0)), upper = Int32(rng.int(0...127))
+            let x = rng.int8s(h * w * c)
+            let expected = expectedPool(x, g, isMax: true, lower: Int(lower), upper: Int(upper))
+            for path in Int8KernelPath.allCases {
+                XCTAssertEqual(pool(path, x, g, isMax: true, lower: lower, upper: upper), expected,
+                               "\(path) trial \(trial) \(g)")
+                guard g.padTop == 0 && g.padLeft == 0 else { continue }
+                var buffer = x
+                buffer.withUnsafeMutableBufferPointer { b in
+                    Int8SpatialKernels.pool(path, input: UnsafePointer(b.baseAddress!), output: b.baseAddress!,
+                                            geometry: g, isMax: true, lower: lower, upper: upper)
+                }
+                XCTAssertEqual(Array(buffer.prefix(expected.count)), expected, "in place \(path) trial \(trial) \(g)")
+            }
+        }
+    }
+
     /// The patch rows of output pixels first..<first+count from the definition.
     func expectedIm2col(_ x: [Int8], _ g: Int8WindowGeometry, first: Int, count: Int, pad: Int8) -> [Int8] {
         var out: [Int8] = []
