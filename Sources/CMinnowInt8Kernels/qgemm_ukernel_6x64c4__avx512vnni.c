@@ -70,19 +70,25 @@ INLINE VNNI_TARGET __m512i vnni_requantize_fast(__m512i x, const vnni_fast_const
     return _mm512_mask_blend_epi32(0xAAAA, even, odd);
 }
 
+/// Four vectors of int32 results narrowed to int8 with saturating packs (int32 → int16 → int8;
+/// the clamp bounds lie within int8, so saturating first changes nothing) and clamped:
+/// 128-bit lane i of the result holds v[i]'s 16 values in order.
+INLINE VNNI_TARGET __m512i vnni_pack_clamp(const __m512i v[4], __m512i lo8, __m512i hi8) {
+    __m512i b = _mm512_packs_epi16(_mm512_packs_epi32(v[0], v[1]), _mm512_packs_epi32(v[2], v[3]));
+    // The packs work per 128-bit lane: byte 16·l + 4·i + j holds v[i][4·l + j].
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    b = _mm512_permutexvar_epi32(order, b);
+    return _mm512_min_epi8(_mm512_max_epi8(b, lo8), hi8);
+}
+
 /// Fast-case output of one row: up to four panels of int32 sums through `vnni_requantize_fast`
-/// (missing panels zero), narrowed with saturating packs (int32 → int16 → int8; the clamp bounds
-/// lie within int8, so saturating first changes nothing), clamped once, and stored with one
-/// 64-byte store (masked to `store_mask` unless `full`).
+/// (missing panels zero), packed and clamped by `vnni_pack_clamp`, and stored with one 64-byte
+/// store (masked to `store_mask` unless `full`).
 INLINE VNNI_TARGET void vnni_store_row_fast(const __m512i sums[4], const vnni_fast_consts f[4], size_t np,
                                             __m512i lo8, __m512i hi8, int full, __mmask64 store_mask, int8_t *dst) {
     __m512i v[4];
     for (size_t q = 0; q < 4; q++) v[q] = q < np ? vnni_requantize_fast(sums[q], &f[q]) : _mm512_setzero_si512();
-    __m512i b = _mm512_packs_epi16(_mm512_packs_epi32(v[0], v[1]), _mm512_packs_epi32(v[2], v[3]));
-    // The packs work per 128-bit lane: byte 16·l + 4·q + i holds channel 16·q + 4·l + i.
-    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    b = _mm512_permutexvar_epi32(order, b);
-    b = _mm512_min_epi8(_mm512_max_epi8(b, lo8), hi8);
+    const __m512i b = vnni_pack_clamp(v, lo8, hi8);
     if (full) _mm512_storeu_si512((void *)dst, b);
     else _mm512_mask_storeu_epi8(dst, store_mask, b);
 }
@@ -173,14 +179,28 @@ INLINE VNNI_TARGET void vnni_tile(const size_t MR, const size_t NP, const int PA
     int fast = 1;
     for (size_t q = 0; q < NP; q++) fast &= vnni_fast_consts_load(o, n0 + 16 * q, mask[q], &f[q]);
     if (fast && NP <= 2) {
-        // One or two panels: clamp each vector in int32 and narrow it on the store.
-        const __m512i lo = _mm512_set1_epi32(o->lower_bound), hi = _mm512_set1_epi32(o->upper_bound);
-        for (size_t r = 0; r < MR; r++) {
-            for (size_t q = 0; q < NP; q++) {
-                __m512i sum = acc[r][q];
-                if (MR * NP < 8) sum = _mm512_add_epi32(sum, acc2[r][q]);
-                const __m512i v = _mm512_min_epi32(_mm512_max_epi32(vnni_requantize_fast(sum, &f[q]), lo), hi);
-                _mm512_mask_cvtepi32_storeu_epi8(c + r * ldc + 16 * q, mask[q], v);
+        // One or two panels: four rows of a panel share the packs and one permute; each row's
+        // 16 bytes then leave with a 128-bit store (AMD cores narrow-and-store with vpmovdb
+        // slowly, so no store here narrows).
+        const __m512i lo8 = _mm512_set1_epi8((char)o->lower_bound), hi8 = _mm512_set1_epi8((char)o->upper_bound);
+        for (size_t q = 0; q < NP; q++) {
+            for (size_t r0 = 0; r0 < MR; r0 += 4) {
+                __m512i v[4];
+                for (size_t i = 0; i < 4; i++) {
+                    if (r0 + i >= MR) { v[i] = _mm512_setzero_si512(); continue; }
+                    __m512i sum = acc[r0 + i][q];
+                    if (MR * NP < 8) sum = _mm512_add_epi32(sum, acc2[r0 + i][q]);
+                    v[i] = vnni_requantize_fast(sum, &f[q]);
+                }
+                const __m512i b = vnni_pack_clamp(v, lo8, hi8);  // 128-bit lane i = row r0 + i
+                for (size_t i = 0; i < 4 && r0 + i < MR; i++) {
+                    const __m128i row = i == 0 ? _mm512_castsi512_si128(b)
+                                      : i == 1 ? _mm512_extracti32x4_epi32(b, 1)
+                                      : i == 2 ? _mm512_extracti32x4_epi32(b, 2) : _mm512_extracti32x4_epi32(b, 3);
+                    int8_t *dst = c + (r0 + i) * ldc + 16 * q;
+                    if (PARTIAL && q == NP - 1) _mm_mask_storeu_epi8(dst, mask[q], row);
+                    else _mm_storeu_si128((__m128i *)dst, row);
+                }
             }
         }
         return;

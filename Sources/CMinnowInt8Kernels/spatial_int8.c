@@ -453,8 +453,105 @@ static int im2col_padded_rows(const int8_t *x, const minnow_window *g, ptrdiff_t
     return 1;
 }
 
+#if defined(MINNOW_X86)
+#define AVX512VBMI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi")))
+
+static int has_avx512vbmi(void) {
+    static int cached = -1;
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v < 0) {
+        __builtin_cpu_init();
+        v = has_avx512bw() && __builtin_cpu_supports("avx512vbmi");
+        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+
+/// Byte sources of 16 packed rows of a 3×3 single-channel window (12 bytes each: 9 taps, then
+/// 3 zeros), 64 output bytes per vector: output byte 64·z + b is pixel p = (64·z + b) / 12,
+/// position i = (64·z + b) % 12; taps (ky, kx) = (i / 3, i % 3) come from padded input row ky
+/// at column p + kx, which `vpermt2b` finds at ky·32 + p + kx (rows 0 and 1 in the first table,
+/// row 2 at 64 + p + kx in the second). Positions 9…11 are masked to zero.
+static const uint8_t im2col_3x3c1_index[3][64] = {
+    {0, 1, 2, 32, 33, 34, 64, 65, 66, 0, 0, 0, 1, 2, 3, 33, 34, 35, 65, 66, 67, 0, 0, 0, 2, 3, 4, 34, 35, 36, 66, 67,
+     68, 0, 0, 0, 3, 4, 5, 35, 36, 37, 67, 68, 69, 0, 0, 0, 4, 5, 6, 36, 37, 38, 68, 69, 70, 0, 0, 0, 5, 6, 7, 37},
+    {38, 39, 69, 70, 71, 0, 0, 0, 6, 7, 8, 38, 39, 40, 70, 71, 72, 0, 0, 0, 7, 8, 9, 39, 40, 41, 71, 72, 73, 0, 0, 0,
+     8, 9, 10, 40, 41, 42, 72, 73, 74, 0, 0, 0, 9, 10, 11, 41, 42, 43, 73, 74, 75, 0, 0, 0, 10, 11, 12, 42, 43, 44, 74, 75},
+    {76, 0, 0, 0, 11, 12, 13, 43, 44, 45, 75, 76, 77, 0, 0, 0, 12, 13, 14, 44, 45, 46, 76, 77, 78, 0, 0, 0, 13, 14, 15, 45,
+     46, 47, 77, 78, 79, 0, 0, 0, 14, 15, 16, 46, 47, 48, 78, 79, 80, 0, 0, 0, 15, 16, 17, 47, 48, 49, 79, 80, 81, 0, 0, 0},
+};
+static const uint64_t im2col_3x3c1_taps[3] = {0xf1ff1ff1ff1ff1ffull, 0xff1ff1ff1ff1ff1full, 0x1ff1ff1ff1ff1ff1ull};
+
+/// Largest padded output row (pixels) `im2col_3x3s1c1_vbmi` handles.
+#define IM2COL_VBMI_MAX_WIDTH 1024
+
+/// im2col of a 3×3, stride-1, single-channel convolution (grayscale first layers) into packed
+/// 12-byte rows, 16 pixels per three `vpermt2b`s: the three input rows an output row reads are
+/// copied once into padded rows (XOR `mask`, padding cells `pad`), then each block of 16 pixels
+/// gathers its taps from them with the fixed index table above. Returns 0 when the output row is
+/// wider than IM2COL_VBMI_MAX_WIDTH (nothing written).
+AVX512VBMI_TARGET static int im2col_3x3s1c1_vbmi(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel,
+                                                 ptrdiff_t pixels, int8_t pad, uint8_t mask, int8_t *dst) {
+    const ptrdiff_t ow = g->output_width, w = g->input_width;
+    if (ow > IM2COL_VBMI_MAX_WIDTH) return 0;
+    // Padded row ky: columns −pad_left … ow + 1 − pad_left, then 64 bytes of slack for the loads.
+    int8_t rows[3][IM2COL_VBMI_MAX_WIDTH + 2 + 64];
+    const __m512i flip = _mm512_set1_epi8((char)mask), padding = _mm512_set1_epi8((char)((uint8_t)pad ^ mask));
+    const ptrdiff_t padded_width = ow + 2;
+    const ptrdiff_t left = g->pad_left < padded_width ? g->pad_left : padded_width;
+    ptrdiff_t inside = padded_width - left < w ? padded_width - left : w;
+    if (inside < 0) inside = 0;
+    const __m512i index0 = _mm512_loadu_si512((const void *)im2col_3x3c1_index[0]);
+    const __m512i index1 = _mm512_loadu_si512((const void *)im2col_3x3c1_index[1]);
+    const __m512i index2 = _mm512_loadu_si512((const void *)im2col_3x3c1_index[2]);
+    ptrdiff_t oy = first_pixel / ow, ox = first_pixel - oy * ow;
+    while (pixels > 0) {
+        const ptrdiff_t n = ox + pixels < ow ? pixels : ow - ox;  // pixels ox..<ox+n of this output row
+        pixels -= n;
+        const ptrdiff_t y0 = oy - g->pad_top;
+        for (ptrdiff_t ky = 0; ky < 3; ky++) {
+            int8_t *row = rows[ky];
+            for (ptrdiff_t i = 0; i < padded_width + 64; i += 64) _mm512_storeu_si512((void *)(row + i), padding);
+            const ptrdiff_t iy = y0 + ky;
+            if (iy < 0 || iy >= g->input_height) continue;
+            const int8_t *src = x + iy * w;
+            for (ptrdiff_t i = 0; i < inside; i += 64) {
+                const ptrdiff_t m = inside - i < 64 ? inside - i : 64;
+                const __mmask64 k = m == 64 ? ~(__mmask64)0 : (((__mmask64)1 << m) - 1);
+                _mm512_mask_storeu_epi8(row + left + i, k, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, src + i), flip));
+            }
+        }
+        for (ptrdiff_t p = 0; p < n; p += 16, dst += 192) {
+            const ptrdiff_t at = ox + p;  // padded column of this block's first window
+            const __m512i t1 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(rows[0] + at))),
+                                                  _mm256_loadu_si256((const __m256i *)(rows[1] + at)), 1);
+            const __m512i t2 = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(rows[2] + at)));
+            const ptrdiff_t bytes = (n - p < 16 ? n - p : 16) * 12;  // ≤ 192
+            for (int z = 0; z < 3; z++) {
+                const ptrdiff_t left_bytes = bytes - 64 * z;
+                if (left_bytes <= 0) break;
+                const __m512i index = z == 0 ? index0 : z == 1 ? index1 : index2;
+                const __m512i v = _mm512_maskz_permutex2var_epi8((__mmask64)im2col_3x3c1_taps[z], t1, index, t2);
+                const __mmask64 k = left_bytes >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << left_bytes) - 1);
+                _mm512_mask_storeu_epi8(dst + 64 * z, k, v);
+            }
+        }
+        dst -= ((n + 15) / 16) * 192 - n * 12;  // the last block may have stored fewer than 16 rows
+        ox = 0;
+        oy++;
+    }
+    return 1;
+}
+#endif
+
 void minnow_im2col_int8_packed(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
                                int8_t pad, ptrdiff_t row_stride, int flip, uint8_t *dst) {
+#if defined(MINNOW_X86)
+    if (g->channels == 1 && g->kernel_height == 3 && g->kernel_width == 3 && g->stride_height == 1 &&
+        g->stride_width == 1 && row_stride == 12 && has_avx512vbmi() &&
+        im2col_3x3s1c1_vbmi(x, g, first_pixel, pixels, pad, flip ? 0x80 : 0, (int8_t *)dst))
+        return;
+#endif
     if (im2col_padded_rows(x, g, first_pixel, pixels, pad, row_stride, flip ? 0x80 : 0, (int8_t *)dst)) return;
     if (flip) im2col_rows(x, g, first_pixel, pixels, pad, row_stride, 0x80, (int8_t *)dst);
     else im2col_rows(x, g, first_pixel, pixels, pad, row_stride, 0, (int8_t *)dst);

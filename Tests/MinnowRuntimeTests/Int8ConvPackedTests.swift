@@ -74,6 +74,42 @@ final class Int8ConvPackedTests: XCTestCase {
         }
     }
 
+    /// 3×3 stride-1 single-channel windows (grayscale first layers), which the x86 C kernel
+    /// gathers 16 pixels at a time: widths below, at and above 16 and 32, both paddings, any
+    /// block of pixels, packed 12-byte rows.
+    func testSingleChannel3x3PackedIm2colMatchesDefinition() {
+        var rng = IntRandom(seed: 92)
+        for trial in 0..<160 {
+            let h = rng.int(1...12), w = [1, 2, 3, 15, 16, 17, 28, 31, 33, 40][trial % 10]
+            let padding: Padding = trial % 3 == 0 ? .valid : .same
+            guard let rows = AxisGeometry(input: h, kernel: 3, stride: 1, padding: padding),
+                  let cols = AxisGeometry(input: w, kernel: 3, stride: 1, padding: padding) else { continue }
+            let g = Int8WindowGeometry(inputHeight: h, inputWidth: w, channels: 1, kernelHeight: 3, kernelWidth: 3,
+                                       strideHeight: 1, strideWidth: 1, outputHeight: rows.outputSize,
+                                       outputWidth: cols.outputSize, padTop: rows.padBefore, padLeft: cols.padBefore)
+            let pixels = g.outputHeight * g.outputWidth
+            let first = trial % 4 == 0 ? 0 : rng.int(0...(pixels - 1))
+            let count = trial % 4 == 0 ? pixels : rng.int(1...(pixels - first))
+            let flip = trial % 2 == 0
+            let pad = Int8(rng.int(-128...127))
+            let x = rng.int8s(h * w)
+            var expected: [UInt8] = []
+            for p in first..<(first + count) {
+                expected += patch(x, g, pixel: p, pad: pad).map { UInt8(bitPattern: $0) ^ (flip ? 0x80 : 0) }
+                expected += [0, 0, 0]
+            }
+            expected.append(0xA5)  // guard byte: nothing written past the block
+            var out = [UInt8](repeating: 0xA5, count: count * 12 + 1)
+            x.withUnsafeBufferPointer { xb in
+                out.withUnsafeMutableBufferPointer { ob in
+                    Int8SpatialKernels.im2colPacked(input: xb.baseAddress!, geometry: g, firstPixel: first, pixels: count,
+                                                    padValue: pad, rowStride: 12, flipsSign: flip, output: ob.baseAddress!)
+                }
+            }
+            XCTAssertEqual(out, expected, "trial \(trial) \(g) first \(first) count \(count) flip \(flip)")
+        }
+    }
+
     func testPrepackedConvMatchesDefinitionForEveryKernel() {
         let kernels = Int8GemmKernel.available
         XCTAssertTrue(kernels.contains(.scalar))
