@@ -247,3 +247,15 @@ void minnow_qgemm(int kernel, size_t m, size_t n, size_t k,
         }
     }
 }
+
+int minnow_conv2d_int8_indirect(int kernel, const int8_t *x, const minnow_window *g, int8_t pad,
+                                const int8_t *packed_weights, size_t n, const minnow_qgemm_output *output,
+                                int8_t *y) {
+    if (!minnow_qgemm_kernel_supported(kernel)) kernel = minnow_qgemm_best_kernel();
+#if defined(__x86_64__) || defined(__i386__)
+    if (kernel == MINNOW_QGEMM_AVX512VNNI)
+        return minnow_conv2d_indirect_6x64c4__avx512vnni(x, g, pad, packed_weights, n, output, y);
+#endif
+    (void)x; (void)g; (void)pad; (void)packed_weights; (void)n; (void)output; (void)y;
+    return 0;
+}

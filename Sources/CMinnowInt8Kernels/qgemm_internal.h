@@ -38,6 +38,9 @@ void minnow_qgemm_ukernel_6x64c4__avx512vnni(size_t, size_t, size_t, const uint8
                                              size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
 void minnow_qgemm_block_6x64c4__avx512vnni(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
                                            size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+int minnow_conv2d_indirect_6x64c4__avx512vnni(const int8_t *x, const struct minnow_window *g, int8_t pad,
+                                              const int8_t *packed_weights, size_t n,
+                                              const minnow_qgemm_output *o, int8_t *y);
 void minnow_qgemm_pack_rows__avx512(const int8_t *a, size_t lda, size_t rows, size_t k, size_t kp, uint8_t *dst);
 #endif
 #if defined(__aarch64__)

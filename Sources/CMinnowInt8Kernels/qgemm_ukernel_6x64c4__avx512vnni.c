@@ -1,5 +1,6 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include "qgemm_internal.h"
+#include "minnow_spatial_int8.h"
 
 #include <immintrin.h>
 
@@ -119,61 +120,11 @@ INLINE VNNI_TARGET __m512i vnni_load_w(int partial, __mmask16 mask, const int8_t
 /// output channels) thus set up their output stage once per 24 or 12 rows instead of per 6.
 #define VNNI_TALL_ROWS(NP) ((NP) == 1 ? 24 : (NP) == 2 ? 12 : (NP) == 3 ? 8 : 6)
 
-/// MR rows × NP panels (16 channels each); the last panel may be partial (masked loads/stores).
-/// With few accumulators (MR·NP < 8) two interleaved K chains hide the `vpdpbusd` latency.
-INLINE VNNI_TARGET void vnni_tile(const size_t MR, const size_t NP, const int PARTIAL, size_t nc, size_t kgroups,
-                                  const uint8_t *a, size_t a_stride, const int8_t *w, size_t panel_stride,
-                                  const minnow_qgemm_output *o, size_t n0, int8_t *c, size_t ldc) {
-    const int8_t *wp[4];
-    size_t ws[4];
-    __mmask16 mask[4];
-    for (size_t q = 0; q < NP; q++) {
-        size_t lanes = nc - 16 * q;
-        if (lanes > 16) lanes = 16;
-        wp[q] = w + q * panel_stride;
-        ws[q] = (PARTIAL && q == NP - 1) ? lanes * 4 : 64;  // constant stride for full panels
-        mask[q] = (__mmask16)((1u << lanes) - 1);
-    }
-    const uint8_t *ar[24];
-    for (size_t r = 0; r < MR; r++) ar[r] = a + r * a_stride;
-
-    // Accumulators start at the folded bias (int32 addition wraps, so the order is irrelevant).
-    __m512i acc[24][4], acc2[24][4];
-    for (size_t q = 0; q < NP; q++) {
-        const __m512i bias = _mm512_maskz_loadu_epi32(mask[q], o->bias + n0 + 16 * q);
-        for (size_t r = 0; r < MR; r++) {
-            acc[r][q] = bias;
-            if (MR * NP < 8) acc2[r][q] = _mm512_setzero_si512();
-        }
-    }
-
-    size_t g = 0;
-    if (MR * NP < 8) {
-        for (; g + 2 <= kgroups; g += 2) {
-            __m512i wv[4], wv2[4];
-            for (size_t q = 0; q < NP; q++) {
-                wv[q] = vnni_load_w(PARTIAL && q == NP - 1, mask[q], wp[q] + g * ws[q]);
-                wv2[q] = vnni_load_w(PARTIAL && q == NP - 1, mask[q], wp[q] + (g + 1) * ws[q]);
-            }
-            for (size_t r = 0; r < MR; r++) {
-                const __m512i av = _mm512_set1_epi32(minnow_load_i32(ar[r] + 4 * g));
-                const __m512i av2 = _mm512_set1_epi32(minnow_load_i32(ar[r] + 4 * g + 4));
-                for (size_t q = 0; q < NP; q++) {
-                    acc[r][q] = _mm512_dpbusd_epi32(acc[r][q], av, wv[q]);
-                    acc2[r][q] = _mm512_dpbusd_epi32(acc2[r][q], av2, wv2[q]);
-                }
-            }
-        }
-    }
-    for (; g < kgroups; g++) {
-        __m512i wv[4];
-        for (size_t q = 0; q < NP; q++) wv[q] = vnni_load_w(PARTIAL && q == NP - 1, mask[q], wp[q] + g * ws[q]);
-        for (size_t r = 0; r < MR; r++) {
-            const __m512i av = _mm512_set1_epi32(minnow_load_i32(ar[r] + 4 * g));
-            for (size_t q = 0; q < NP; q++) acc[r][q] = _mm512_dpbusd_epi32(acc[r][q], av, wv[q]);
-        }
-    }
-
+/// Output stage of an MR × NP tile (`acc`, plus `acc2` when MR·NP < 8): requantized, clamped and
+/// stored at `c` (row stride `ldc`); `mask` holds each panel's lanes.
+INLINE VNNI_TARGET void vnni_tile_store(const size_t MR, const size_t NP, const int PARTIAL, __m512i acc[24][4],
+                                        __m512i acc2[24][4], size_t nc, const __mmask16 mask[4],
+                                        const minnow_qgemm_output *o, size_t n0, int8_t *c, size_t ldc) {
     // Fast case (every lane of the tile with 32 ≤ t ≤ 53, as quantized models have).
     vnni_fast_consts f[4];
     int fast = 1;
@@ -231,6 +182,64 @@ INLINE VNNI_TARGET void vnni_tile(const size_t MR, const size_t NP, const int PA
             _mm512_mask_cvtepi32_storeu_epi8(c + r * ldc + 16 * q, mask[q], v);
         }
     }
+}
+
+/// MR rows × NP panels (16 channels each); the last panel may be partial (masked loads/stores).
+/// With few accumulators (MR·NP < 8) two interleaved K chains hide the `vpdpbusd` latency.
+INLINE VNNI_TARGET void vnni_tile(const size_t MR, const size_t NP, const int PARTIAL, size_t nc, size_t kgroups,
+                                  const uint8_t *a, size_t a_stride, const int8_t *w, size_t panel_stride,
+                                  const minnow_qgemm_output *o, size_t n0, int8_t *c, size_t ldc) {
+    const int8_t *wp[4];
+    size_t ws[4];
+    __mmask16 mask[4];
+    for (size_t q = 0; q < NP; q++) {
+        size_t lanes = nc - 16 * q;
+        if (lanes > 16) lanes = 16;
+        wp[q] = w + q * panel_stride;
+        ws[q] = (PARTIAL && q == NP - 1) ? lanes * 4 : 64;  // constant stride for full panels
+        mask[q] = (__mmask16)((1u << lanes) - 1);
+    }
+    const uint8_t *ar[24];
+    for (size_t r = 0; r < MR; r++) ar[r] = a + r * a_stride;
+
+    // Accumulators start at the folded bias (int32 addition wraps, so the order is irrelevant).
+    __m512i acc[24][4], acc2[24][4];
+    for (size_t q = 0; q < NP; q++) {
+        const __m512i bias = _mm512_maskz_loadu_epi32(mask[q], o->bias + n0 + 16 * q);
+        for (size_t r = 0; r < MR; r++) {
+            acc[r][q] = bias;
+            if (MR * NP < 8) acc2[r][q] = _mm512_setzero_si512();
+        }
+    }
+
+    size_t g = 0;
+    if (MR * NP < 8) {
+        for (; g + 2 <= kgroups; g += 2) {
+            __m512i wv[4], wv2[4];
+            for (size_t q = 0; q < NP; q++) {
+                wv[q] = vnni_load_w(PARTIAL && q == NP - 1, mask[q], wp[q] + g * ws[q]);
+                wv2[q] = vnni_load_w(PARTIAL && q == NP - 1, mask[q], wp[q] + (g + 1) * ws[q]);
+            }
+            for (size_t r = 0; r < MR; r++) {
+                const __m512i av = _mm512_set1_epi32(minnow_load_i32(ar[r] + 4 * g));
+                const __m512i av2 = _mm512_set1_epi32(minnow_load_i32(ar[r] + 4 * g + 4));
+                for (size_t q = 0; q < NP; q++) {
+                    acc[r][q] = _mm512_dpbusd_epi32(acc[r][q], av, wv[q]);
+                    acc2[r][q] = _mm512_dpbusd_epi32(acc2[r][q], av2, wv2[q]);
+                }
+            }
+        }
+    }
+    for (; g < kgroups; g++) {
+        __m512i wv[4];
+        for (size_t q = 0; q < NP; q++) wv[q] = vnni_load_w(PARTIAL && q == NP - 1, mask[q], wp[q] + g * ws[q]);
+        for (size_t r = 0; r < MR; r++) {
+            const __m512i av = _mm512_set1_epi32(minnow_load_i32(ar[r] + 4 * g));
+            for (size_t q = 0; q < NP; q++) acc[r][q] = _mm512_dpbusd_epi32(acc[r][q], av, wv[q]);
+        }
+    }
+
+    vnni_tile_store(MR, NP, PARTIAL, acc, acc2, nc, mask, o, n0, c, ldc);
 }
 
 #define VNNI_NP(MR, NP)                                                                              \
@@ -370,5 +379,113 @@ VNNI_TARGET void minnow_qgemm_pack_rows__avx512(const int8_t *a, size_t lda, siz
             _mm512_mask_storeu_epi8(out + i, bytes, _mm512_maskz_mov_epi8(values, _mm512_xor_si512(v, flip)));
         }
     }
+}
+/// Largest padded input (bytes) the indirect convolution builds on the stack.
+#define VNNI_INDIRECT_MAX_BYTES (16 * 1024)
+
+/// MR output pixels (`p0`…) × NP panels of a convolution over a padded, flipped copy of its
+/// input: the A row of pixel p is never built; K group k of it lies at `rows[p] + koff[k]`
+/// (the kernel tap's pixel, 4 channels in), so each broadcast reads the input in place.
+INLINE VNNI_TARGET void vnni_indirect_tile(const size_t MR, const size_t NP, const int PARTIAL, size_t nc,
+                                           size_t kgroups, const uint8_t *const *rows, const ptrdiff_t *koff,
+                                           const int8_t *w, size_t panel_stride,
+                                           const minnow_qgemm_output *o, size_t n0, int8_t *c, size_t ldc) {
+    const int8_t *wp[4];
+    size_t ws[4];
+    __mmask16 mask[4];
+    for (size_t q = 0; q < NP; q++) {
+        size_t lanes = nc - 16 * q;
+        if (lanes > 16) lanes = 16;
+        wp[q] = w + q * panel_stride;
+        ws[q] = (PARTIAL && q == NP - 1) ? lanes * 4 : 64;
+        mask[q] = (__mmask16)((1u << lanes) - 1);
+    }
+    __m512i acc[24][4], acc2[24][4];
+    for (size_t q = 0; q < NP; q++) {
+        const __m512i bias = _mm512_maskz_loadu_epi32(mask[q], o->bias + n0 + 16 * q);
+        for (size_t r = 0; r < MR; r++) acc[r][q] = bias;
+    }
+    for (size_t k = 0; k < kgroups; k++) {
+        __m512i wv[4];
+        for (size_t q = 0; q < NP; q++) wv[q] = vnni_load_w(PARTIAL && q == NP - 1, mask[q], wp[q] + k * ws[q]);
+        const ptrdiff_t off = koff[k];
+        for (size_t r = 0; r < MR; r++) {
+            const __m512i av = _mm512_set1_epi32(minnow_load_i32(rows[r] + off));
+            for (size_t q = 0; q < NP; q++) acc[r][q] = _mm512_dpbusd_epi32(acc[r][q], av, wv[q]);
+            // Keeps each row's broadcast next to its products: hoisting all broadcasts first
+            // needs more registers than the accumulators leave, and spills them in this loop.
+            __asm__ volatile("" ::: "memory");
+        }
+    }
+    vnni_tile_store(MR, NP, PARTIAL, acc, acc2, nc, mask, o, n0, c, ldc);
+}
+
+VNNI_TARGET int minnow_conv2d_indirect_6x64c4__avx512vnni(const int8_t *x, const minnow_window *g, int8_t pad,
+                                                          const int8_t *packed_weights, size_t n,
+                                                          const minnow_qgemm_output *o, int8_t *y) {
+    const ptrdiff_t c = g->channels, kh = g->kernel_height, kw = g->kernel_width;
+    const ptrdiff_t oh = g->output_height, ow = g->output_width;
+    const ptrdiff_t ph = (oh - 1) * g->stride_height + kh, pw = (ow - 1) * g->stride_width + kw;
+    const size_t m = (size_t)(oh * ow);
+    const size_t kgroups = (size_t)(kh * kw * c / 4);
+    // Whole tiles only (the tallest has 24 rows), whole 4-channel groups per tap, bounded stack.
+    if (c % 4 != 0 || c == 0 || n == 0 || m < 24 || ph * pw * c > VNNI_INDIRECT_MAX_BYTES || kgroups > 1024) return 0;
+    uint8_t padded[VNNI_INDIRECT_MAX_BYTES];
+    ptrdiff_t koff[1024];
+    // Padded input, flipped to u8: row py holds input row py − pad_top, columns shifted by pad_left.
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    const __m512i padding = _mm512_set1_epi8((char)((uint8_t)pad ^ 0x80));
+    for (ptrdiff_t py = 0; py < ph; py++) {
+        uint8_t *dst = padded + py * pw * c;
+        const ptrdiff_t iy = py - g->pad_top;
+        for (ptrdiff_t i = 0; i < pw * c; i += 64) {
+            const ptrdiff_t left = pw * c - i;
+            _mm512_mask_storeu_epi8(dst + i, left >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << left) - 1), padding);
+        }
+        if (iy < 0 || iy >= g->input_height) continue;
+        ptrdiff_t px0 = g->pad_left, ix0 = 0, count = g->input_width;  // input columns inside the padded row
+        if (px0 < 0) { ix0 = -px0; count -= ix0; px0 = 0; }
+        if (px0 + count > pw) count = pw - px0;
+        const int8_t *src = x + (iy * g->input_width + ix0) * c;
+        for (ptrdiff_t i = 0; i < count * c; i += 64) {
+            const ptrdiff_t left = count * c - i;
+            const __mmask64 k = left >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << left) - 1);
+            _mm512_mask_storeu_epi8(dst + px0 * c + i, k, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, src + i), flip));
+        }
+    }
+    // K group k = (ky, kx, channel group): its bytes sit at this offset from a pixel's window corner.
+    for (size_t k = 0; k < kgroups; k++) {
+        const ptrdiff_t tap = (ptrdiff_t)k / (c / 4), group = (ptrdiff_t)k % (c / 4);
+        koff[k] = ((tap / kw) * pw + tap % kw) * c + 4 * group;
+    }
+    const size_t panel_stride = 64 * kgroups;
+    for (size_t n0 = 0; n0 < n; n0 += 64) {
+        const size_t nc = n - n0 < 64 ? n - n0 : 64;
+        const size_t np = (nc + 15) / 16;
+        const int partial = (nc % 16) != 0;
+        const size_t tall = VNNI_TALL_ROWS(np);
+        const int8_t *w = packed_weights + (n0 / 16) * panel_stride;
+        // Whole tiles; the last one overlaps its predecessor (recomputing equal bytes).
+        for (size_t p0 = 0; p0 < m; p0 += tall) {
+            const size_t at = p0 + tall <= m ? p0 : m - tall;
+            const uint8_t *rows[24];
+            for (size_t r = 0; r < tall; r++) {
+                const ptrdiff_t p = (ptrdiff_t)(at + r), oy = p / ow, ox = p - oy * ow;
+                rows[r] = padded + (oy * g->stride_height * pw + ox * g->stride_width) * c;
+            }
+            int8_t *ct = y + at * n + n0;
+#define VNNI_INDIRECT(NP)                                                                                          \
+    if (partial) vnni_indirect_tile(VNNI_TALL_ROWS(NP), NP, 1, nc, kgroups, rows, koff, w, panel_stride, o, n0, ct, n); \
+    else vnni_indirect_tile(VNNI_TALL_ROWS(NP), NP, 0, nc, kgroups, rows, koff, w, panel_stride, o, n0, ct, n);
+            switch (np) {
+            case 1: VNNI_INDIRECT(1) break;
+            case 2: VNNI_INDIRECT(2) break;
+            case 3: VNNI_INDIRECT(3) break;
+            default: VNNI_INDIRECT(4) break;
+            }
+#undef VNNI_INDIRECT
+        }
+    }
+    return 1;
 }
 #endif

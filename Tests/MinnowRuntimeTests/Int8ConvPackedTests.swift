@@ -177,6 +177,71 @@ final class Int8ConvPackedTests: XCTestCase {
         XCTAssertEqual(checked, 40 * kernels.count)
     }
 
+    /// The indirect convolution (no im2col) against the definition: channels in multiples of 4,
+    /// kernels 1…4, strides 1…3, both paddings, output channels with partial panels and several
+    /// column blocks. Where a kernel has no indirect path (or the shape does not suit it: the
+    /// padded input over 16 KiB, too few pixels) the call must say so and leave the output untouched.
+    func testIndirectConvMatchesDefinition() {
+        var rng = IntRandom(seed: 93)
+        var ran = 0
+        for kernel in Int8GemmKernel.available {
+            for trial in 0..<120 {
+                let c = [4, 8, 12, 16, 20, 32, 3, 64][trial % 8]
+                var (g, _) = randomGeometry(&rng, channels: c, maxSize: 20)
+                if trial % 10 == 9 {  // too few output pixels for whole tiles
+                    g = Int8WindowGeometry(inputHeight: 4, inputWidth: 5, channels: 4, kernelHeight: 3, kernelWidth: 3,
+                                           strideHeight: 1, strideWidth: 1, outputHeight: 4, outputWidth: 5,
+                                           padTop: 1, padLeft: 1)
+                }
+                let n = [1, 16, 17, 32, 40, 64, 70, 130][trial % 8]
+                let depth = g.kernelHeight * g.kernelWidth * g.channels
+                let pixels = g.outputHeight * g.outputWidth
+                let zpIn = Int32(rng.int(-30...30))
+                let layer = QuantizedLayer(channels: n, depth: depth, rng: &rng, inputZeroPoint: zpIn)
+                let activation: FusedActivation = [.none, .relu, .relu6][trial % 3]
+                let x = rng.int8s(g.inputHeight * g.inputWidth * g.channels)
+                var expected = [Int8](repeating: 0, count: pixels * n)
+                for p in 0..<pixels {
+                    let values = patch(x, g, pixel: p, pad: Int8(zpIn))
+                    for o in 0..<n {
+                        var acc = Int64(layer.bias[o])
+                        for i in 0..<depth { acc += Int64(Int32(values[i]) - zpIn) * Int64(layer.weights[o * depth + i]) }
+                        expected[p * n + o] = layer.requantize(acc, channel: o, activation: activation)
+                    }
+                }
+                let folded = layer.foldedBias { c in (0..<depth).reduce(Int32(0)) { $0 + Int32(layer.weights[c * depth + $1]) } }
+                let packedWeights = WeightPacking.pack(layer.weights, channels: n, depth: depth)
+                let mults = layer.multipliers.map { $0.multiplier }, shifts = layer.multipliers.map { $0.shift }
+                let (lo, hi) = referenceRange(activation, scale: layer.outputScale, zeroPoint: layer.outputZeroPoint)
+                var actual = [Int8](repeating: 0x3C, count: pixels * n)
+                var handled = false
+                folded.withUnsafeBufferPointer { b in mults.withUnsafeBufferPointer { m in shifts.withUnsafeBufferPointer { s in
+                    packedWeights.withUnsafeBufferPointer { w in x.withUnsafeBufferPointer { xb in
+                        actual.withUnsafeMutableBufferPointer { y in
+                            let stage = Int8OutputStage(bias: b.baseAddress!, multipliers: m.baseAddress!,
+                                                        shifts: s.baseAddress!, outputZeroPoint: layer.outputZeroPoint,
+                                                        lowerBound: Int32(lo), upperBound: Int32(hi))
+                            handled = Int8SpatialKernels.conv2DIndirect(
+                                kernel: kernel.rawValue, input: xb.baseAddress!, geometry: g, padValue: Int8(zpIn),
+                                packedWeights: w.baseAddress!, outputChannels: n, stage: stage, output: y.baseAddress!)
+                        }
+                    } }
+                } } }
+                let paddedBytes = ((g.outputHeight - 1) * g.strideHeight + g.kernelHeight)
+                    * ((g.outputWidth - 1) * g.strideWidth + g.kernelWidth) * c
+                let suits = kernel == .avx512VNNI && c % 4 == 0 && pixels >= 24 && paddedBytes <= 16 * 1024
+                XCTAssertEqual(handled, suits, "\(kernel) trial \(trial) \(g)")
+                if handled {
+                    assertEqualInt8(actual, expected, "indirect \(kernel) trial \(trial) n \(n) \(g)")
+                    ran += 1
+                } else {
+                    XCTAssertTrue(actual.allSatisfy { $0 == 0x3C }, "\(kernel) trial \(trial): wrote without a path")
+                }
+            }
+        }
+        if Int8GemmKernel.available.contains(.avx512VNNI) { XCTAssertGreaterThan(ran, 20) }
+    }
+
     func testX86FamiliesReadUnsignedRowsAndARMFamiliesRawRows() {
         for kernel in Int8GemmKernel.available {
             let expected = kernel == .scalar || kernel == .avx2 || kernel == .avx512VNNI

@@ -42,6 +42,18 @@ void minnow_im2col_int8(const int8_t *x, const minnow_window *g, ptrdiff_t first
 void minnow_im2col_int8_packed(const int8_t *x, const minnow_window *g, ptrdiff_t first_pixel, ptrdiff_t pixels,
                                int8_t pad, ptrdiff_t row_stride, int flip, uint8_t *dst);
 
+struct minnow_qgemm_output;
+/// An int8 convolution without im2col (an indirect GEMM): the input is copied once into a padded,
+/// u8-flipped stack buffer, and the micro-kernel reads every kernel tap of every output pixel
+/// from it in place. `packed_weights`/`output` as for `minnow_qgemm` with K = kH·kW·C in
+/// (ky, kx, c) order; `y` gets all output pixels × `n` channels. Same bytes as im2col +
+/// `minnow_qgemm`. Returns 0, writing nothing, when `kernel` has no such path on this CPU or the
+/// shape does not suit it (C not a multiple of 4, fewer than 24 output pixels, a padded input
+/// over 16 KiB); the caller then takes the im2col path.
+int minnow_conv2d_int8_indirect(int kernel, const int8_t *x, const minnow_window *g, int8_t pad,
+                                const int8_t *packed_weights, size_t n, const struct minnow_qgemm_output *output,
+                                int8_t *y);
+
 #ifdef __cplusplus
 }
 #endif
