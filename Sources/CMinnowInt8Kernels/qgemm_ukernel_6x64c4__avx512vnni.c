@@ -120,6 +120,19 @@ INLINE VNNI_TARGET __m512i vnni_load_w(int partial, __mmask16 mask, const int8_t
 /// output channels) thus set up their output stage once per 24 or 12 rows instead of per 6.
 #define VNNI_TALL_ROWS(NP) ((NP) == 1 ? 24 : (NP) == 2 ? 12 : (NP) == 3 ? 8 : 6)
 
+/// Where a tile's NP panels start (`wp`), how far apart their K groups are (`ws`: 64 bytes, or
+/// 4·lanes for the partial last panel) and which lanes they have (`mask`).
+INLINE void vnni_panels(const size_t NP, const int PARTIAL, size_t nc, const int8_t *w, size_t panel_stride,
+                        const int8_t *wp[4], size_t ws[4], __mmask16 mask[4]) {
+    for (size_t q = 0; q < NP; q++) {
+        size_t lanes = nc - 16 * q;
+        if (lanes > 16) lanes = 16;
+        wp[q] = w + q * panel_stride;
+        ws[q] = (PARTIAL && q == NP - 1) ? lanes * 4 : 64;  // constant stride for full panels
+        mask[q] = (__mmask16)((1u << lanes) - 1);
+    }
+}
+
 /// Output stage of an MR × NP tile (`acc`, plus `acc2` when MR·NP < 8): requantized, clamped and
 /// stored at `c` (row stride `ldc`); `mask` holds each panel's lanes.
 INLINE VNNI_TARGET void vnni_tile_store(const size_t MR, const size_t NP, const int PARTIAL, __m512i acc[24][4],
@@ -192,13 +205,7 @@ INLINE VNNI_TARGET void vnni_tile(const size_t MR, const size_t NP, const int PA
     const int8_t *wp[4];
     size_t ws[4];
     __mmask16 mask[4];
-    for (size_t q = 0; q < NP; q++) {
-        size_t lanes = nc - 16 * q;
-        if (lanes > 16) lanes = 16;
-        wp[q] = w + q * panel_stride;
-        ws[q] = (PARTIAL && q == NP - 1) ? lanes * 4 : 64;  // constant stride for full panels
-        mask[q] = (__mmask16)((1u << lanes) - 1);
-    }
+    vnni_panels(NP, PARTIAL, nc, w, panel_stride, wp, ws, mask);
     const uint8_t *ar[24];
     for (size_t r = 0; r < MR; r++) ar[r] = a + r * a_stride;
 
@@ -393,13 +400,7 @@ INLINE VNNI_TARGET void vnni_indirect_tile(const size_t MR, const size_t NP, con
     const int8_t *wp[4];
     size_t ws[4];
     __mmask16 mask[4];
-    for (size_t q = 0; q < NP; q++) {
-        size_t lanes = nc - 16 * q;
-        if (lanes > 16) lanes = 16;
-        wp[q] = w + q * panel_stride;
-        ws[q] = (PARTIAL && q == NP - 1) ? lanes * 4 : 64;
-        mask[q] = (__mmask16)((1u << lanes) - 1);
-    }
+    vnni_panels(NP, PARTIAL, nc, w, panel_stride, wp, ws, mask);
     __m512i acc[24][4], acc2[24][4];
     for (size_t q = 0; q < NP; q++) {
         const __m512i bias = _mm512_maskz_loadu_epi32(mask[q], o->bias + n0 + 16 * q);

@@ -34,6 +34,24 @@ final class Int8ConvPackedTests: XCTestCase {
         return out
     }
 
+    /// Every output pixel's `n` channels (row stride `ldc`, other bytes 0x3C) of `layer` over `x`
+    /// from the definition: padding cells take the input zero point, so they contribute 0.
+    func expectedConv(_ x: [Int8], _ g: Int8WindowGeometry, layer: QuantizedLayer, n: Int, inputZeroPoint zpIn: Int32,
+                      activation: FusedActivation, ldc: Int) -> [Int8] {
+        let depth = g.kernelHeight * g.kernelWidth * g.channels
+        let pixels = g.outputHeight * g.outputWidth
+        var expected = [Int8](repeating: 0x3C, count: pixels * ldc)
+        for p in 0..<pixels {
+            let values = patch(x, g, pixel: p, pad: Int8(zpIn))
+            for o in 0..<n {
+                var acc = Int64(layer.bias[o])
+                for i in 0..<depth { acc += Int64(Int32(values[i]) - zpIn) * Int64(layer.weights[o * depth + i]) }
+                expected[p * ldc + o] = layer.requantize(acc, channel: o, activation: activation)
+            }
+        }
+        return expected
+    }
+
     let channelChoices = [1, 1, 2, 3, 5, 7, 8, 16, 17]
 
     func testPackedIm2colWritesFlippedZeroPaddedRows() {
@@ -127,16 +145,7 @@ final class Int8ConvPackedTests: XCTestCase {
                 let x = rng.int8s(g.inputHeight * g.inputWidth * g.channels)
                 let ldc = n + trial % 3
 
-                // Expected: the convolution from the definition (padding cells contribute 0).
-                var expected = [Int8](repeating: 0x3C, count: pixels * ldc)
-                for p in 0..<pixels {
-                    let values = patch(x, g, pixel: p, pad: Int8(zpIn))
-                    for o in 0..<n {
-                        var acc = Int64(layer.bias[o])
-                        for i in 0..<depth { acc += Int64(Int32(values[i]) - zpIn) * Int64(layer.weights[o * depth + i]) }
-                        expected[p * ldc + o] = layer.requantize(acc, channel: o, activation: activation)
-                    }
-                }
+                let expected = expectedConv(x, g, layer: layer, n: n, inputZeroPoint: zpIn, activation: activation, ldc: ldc)
 
                 // Actual: blocks of packed rows (random block sizes), one prepacked GEMM per block.
                 let folded = layer.foldedBias { c in (0..<depth).reduce(Int32(0)) { $0 + Int32(layer.weights[c * depth + $1]) } }
@@ -200,15 +209,7 @@ final class Int8ConvPackedTests: XCTestCase {
                 let layer = QuantizedLayer(channels: n, depth: depth, rng: &rng, inputZeroPoint: zpIn)
                 let activation: FusedActivation = [.none, .relu, .relu6][trial % 3]
                 let x = rng.int8s(g.inputHeight * g.inputWidth * g.channels)
-                var expected = [Int8](repeating: 0, count: pixels * n)
-                for p in 0..<pixels {
-                    let values = patch(x, g, pixel: p, pad: Int8(zpIn))
-                    for o in 0..<n {
-                        var acc = Int64(layer.bias[o])
-                        for i in 0..<depth { acc += Int64(Int32(values[i]) - zpIn) * Int64(layer.weights[o * depth + i]) }
-                        expected[p * n + o] = layer.requantize(acc, channel: o, activation: activation)
-                    }
-                }
+                let expected = expectedConv(x, g, layer: layer, n: n, inputZeroPoint: zpIn, activation: activation, ldc: n)
                 let folded = layer.foldedBias { c in (0..<depth).reduce(Int32(0)) { $0 + Int32(layer.weights[c * depth + $1]) } }
                 let packedWeights = WeightPacking.pack(layer.weights, channels: n, depth: depth)
                 let mults = layer.multipliers.map { $0.multiplier }, shifts = layer.multipliers.map { $0.shift }
