@@ -112,7 +112,8 @@ compile_kernels() {
     mkdir -p "$dir"
     for src in "$root"/Sources/CMinnowInt8Kernels/*.c; do
         obj="$dir/$(basename "${src%.c}").o"
-        if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$root/Sources/CMinnowInt8Kernels/qgemm_internal.h" -nt "$obj" ]; then
+        if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
+            [ -n "$(find "$root/Sources/CMinnowInt8Kernels" -name '*.h' -newer "$obj" | head -1)" ]; then
             "$kernel_cc" "${kernel_cflags[@]}" -I"$root/Sources/CMinnowInt8Kernels/include" -c "$src" -o "$obj" || return 1
         fi
         echo "$obj" >>"$dir.list"
