@@ -248,14 +248,25 @@ void minnow_qgemm(int kernel, size_t m, size_t n, size_t k,
     }
 }
 
-int minnow_conv2d_int8_indirect(int kernel, const int8_t *x, const minnow_window *g, int8_t pad,
-                                const int8_t *packed_weights, size_t n, const minnow_qgemm_output *output,
-                                int8_t *y) {
+/// Largest whole-image im2col (bytes) `minnow_conv2d_int8_whole` unfolds on the stack.
+#define QGEMM_WHOLE_IM2COL_BYTES (16 * 1024)
+
+int minnow_conv2d_int8_whole(int kernel, const int8_t *x, const minnow_window *g, int8_t pad,
+                             const int8_t *packed_weights, size_t n, const minnow_qgemm_output *output, int8_t *y) {
     if (!minnow_qgemm_kernel_supported(kernel)) kernel = minnow_qgemm_best_kernel();
 #if defined(__x86_64__) || defined(__i386__)
-    if (kernel == MINNOW_QGEMM_AVX512VNNI)
-        return minnow_conv2d_indirect_6x64c4__avx512vnni(x, g, pad, packed_weights, n, output, y);
-#endif
+    if (kernel != MINNOW_QGEMM_AVX512VNNI) return 0;
+    if (minnow_conv2d_indirect_6x64c4__avx512vnni(x, g, pad, packed_weights, n, output, y)) return 1;
+    // Otherwise (e.g. a single input channel): the whole image unfolded once, then one GEMM.
+    const size_t m = (size_t)(g->output_height * g->output_width);
+    const size_t k = (size_t)(g->kernel_height * g->kernel_width * g->channels), kp = 4 * ((k + 3) / 4);
+    if (m == 0 || m * kp > QGEMM_WHOLE_IM2COL_BYTES) return 0;
+    _Alignas(64) uint8_t rows[QGEMM_WHOLE_IM2COL_BYTES];
+    minnow_im2col_int8_packed(x, g, 0, (ptrdiff_t)m, pad, (ptrdiff_t)kp, 1, rows);
+    minnow_qgemm_prepacked(kernel, m, n, k, rows, kp, packed_weights, output, y, n);
+    return 1;
+#else
     (void)x; (void)g; (void)pad; (void)packed_weights; (void)n; (void)output; (void)y;
     return 0;
+#endif
 }

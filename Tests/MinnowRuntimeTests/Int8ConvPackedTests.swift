@@ -186,22 +186,24 @@ final class Int8ConvPackedTests: XCTestCase {
         XCTAssertEqual(checked, 40 * kernels.count)
     }
 
-    /// The indirect convolution (no im2col) against the definition: channels in multiples of 4,
+    /// The one-call convolution against the definition: the indirect GEMM (channels in multiples
+    /// of 4) and the whole-image im2col (3 channels, and shapes the indirect path refuses);
     /// kernels 1…4, strides 1…3, both paddings, output channels with partial panels and several
-    /// column blocks. Where a kernel has no indirect path (or the shape does not suit it: the
-    /// padded input over 16 KiB, too few pixels) the call must say so and leave the output untouched.
-    func testIndirectConvMatchesDefinition() {
+    /// column blocks. Where a kernel has no such path (or its buffers would pass 16 KiB) the call
+    /// must say so and leave the output untouched.
+    func testWholeConvMatchesDefinition() {
         var rng = IntRandom(seed: 93)
         var ran = 0
         for kernel in Int8GemmKernel.available {
             for trial in 0..<120 {
-                let c = [4, 8, 12, 16, 20, 32, 3, 64][trial % 8]
-                var (g, _) = randomGeometry(&rng, channels: c, maxSize: 20)
-                if trial % 10 == 9 {  // too few output pixels for whole tiles
+                let channels = [4, 8, 12, 16, 20, 32, 3, 64, 1, 16][trial % 10]
+                var (g, _) = randomGeometry(&rng, channels: channels, maxSize: 20)
+                if trial % 10 == 9 {  // too few output pixels for the indirect path
                     g = Int8WindowGeometry(inputHeight: 4, inputWidth: 5, channels: 4, kernelHeight: 3, kernelWidth: 3,
                                            strideHeight: 1, strideWidth: 1, outputHeight: 4, outputWidth: 5,
                                            padTop: 1, padLeft: 1)
                 }
+                let c = g.channels
                 let n = [1, 16, 17, 32, 40, 64, 70, 130][trial % 8]
                 let depth = g.kernelHeight * g.kernelWidth * g.channels
                 let pixels = g.outputHeight * g.outputWidth
@@ -222,7 +224,7 @@ final class Int8ConvPackedTests: XCTestCase {
                             let stage = Int8OutputStage(bias: b.baseAddress!, multipliers: m.baseAddress!,
                                                         shifts: s.baseAddress!, outputZeroPoint: layer.outputZeroPoint,
                                                         lowerBound: Int32(lo), upperBound: Int32(hi))
-                            handled = Int8SpatialKernels.conv2DIndirect(
+                            handled = Int8SpatialKernels.conv2DWhole(
                                 kernel: kernel.rawValue, input: xb.baseAddress!, geometry: g, padValue: Int8(zpIn),
                                 packedWeights: w.baseAddress!, outputChannels: n, stage: stage, output: y.baseAddress!)
                         }
@@ -230,10 +232,12 @@ final class Int8ConvPackedTests: XCTestCase {
                 } } }
                 let paddedBytes = ((g.outputHeight - 1) * g.strideHeight + g.kernelHeight)
                     * ((g.outputWidth - 1) * g.strideWidth + g.kernelWidth) * c
-                let suits = kernel == .avx512VNNI && c % 4 == 0 && pixels >= 24 && paddedBytes <= 16 * 1024
+                let indirect = c % 4 == 0 && pixels >= 24 && paddedBytes <= 16 * 1024
+                let unfolded = pixels * Int8Gemm.prepackedRowBytes(k: depth) <= 16 * 1024
+                let suits = kernel == .avx512VNNI && (indirect || unfolded)
                 XCTAssertEqual(handled, suits, "\(kernel) trial \(trial) \(g)")
                 if handled {
-                    assertEqualInt8(actual, expected, "indirect \(kernel) trial \(trial) n \(n) \(g)")
+                    assertEqualInt8(actual, expected, "one call \(kernel) trial \(trial) n \(n) \(g)")
                     ran += 1
                 } else {
                     XCTAssertTrue(actual.allSatisfy { $0 == 0x3C }, "\(kernel) trial \(trial): wrote without a path")

@@ -43,16 +43,17 @@ void minnow_im2col_int8_packed(const int8_t *x, const minnow_window *g, ptrdiff_
                                int8_t pad, ptrdiff_t row_stride, int flip, uint8_t *dst);
 
 struct minnow_qgemm_output;
-/// An int8 convolution without im2col (an indirect GEMM): the input is copied once into a padded,
-/// u8-flipped stack buffer, and the micro-kernel reads every kernel tap of every output pixel
-/// from it in place. `packed_weights`/`output` as for `minnow_qgemm` with K = kH·kW·C in
-/// (ky, kx, c) order; `y` gets all output pixels × `n` channels. Same bytes as im2col +
-/// `minnow_qgemm`. Returns 0, writing nothing, when `kernel` has no such path on this CPU or the
-/// shape does not suit it (C not a multiple of 4, fewer than 24 output pixels, a padded input
-/// over 16 KiB); the caller then takes the im2col path.
-int minnow_conv2d_int8_indirect(int kernel, const int8_t *x, const minnow_window *g, int8_t pad,
-                                const int8_t *packed_weights, size_t n, const struct minnow_qgemm_output *output,
-                                int8_t *y);
+/// A whole int8 convolution in one call, without arena scratch, where the x86 AVX-512 VNNI
+/// kernels run: inputs with a multiple of 4 channels as an indirect GEMM (the input copied once
+/// into a padded, u8-flipped stack buffer of at most 16 KiB, every kernel tap read from it in
+/// place; at least 24 output pixels); other inputs unfolded whole into a stack buffer of at most
+/// 16 KiB and run as one GEMM. `packed_weights`/`output` as for `minnow_qgemm` with
+/// K = kH·kW·C in (ky, kx, c) order; `y` gets all output pixels × `n` channels. Same bytes as
+/// im2col + `minnow_qgemm` block by block. Returns 0, writing nothing, when there is no such
+/// path (another kernel family, or buffers over 16 KiB); the caller then goes block by block.
+int minnow_conv2d_int8_whole(int kernel, const int8_t *x, const minnow_window *g, int8_t pad,
+                             const int8_t *packed_weights, size_t n, const struct minnow_qgemm_output *output,
+                             int8_t *y);
 
 #ifdef __cplusplus
 }

@@ -13,9 +13,10 @@ import CMinnowInt8Kernels
 /// Int8Gemm.prepackedRowBytes(k: K)` bytes of arena, never the whole matrix), padding cells
 /// taking the input zero point so the folded bias stays exact at the borders. With the C
 /// kernels im2col writes the micro-kernels' packed rows directly and the GEMM runs on them in
-/// place (`Int8Gemm.runPrepacked`): one copy of the activations and no GEMM scratch. The AVX-512
-/// VNNI kernel skips im2col where the input has a multiple of 4 channels: it reads every tap in
-/// place from a padded copy of the input (`minnow_conv2d_int8_indirect`, an indirect GEMM).
+/// place (`Int8Gemm.runPrepacked`): one copy of the activations and no GEMM scratch. Where the
+/// AVX-512 VNNI kernel runs, the whole convolution is one call (`minnow_conv2d_int8_whole`): an
+/// indirect GEMM that reads every tap in place when the input has a multiple of 4 channels, else
+/// one im2col of the whole image on the C stack and one GEMM.
 func conv2DInt8(input x: UnsafePointer<Int8>, packedWeights w: UnsafePointer<Int8>, outputChannels: Int,
                 stage: Int8OutputStage, inputZeroPoint: Int32, geometry g: WindowGeometry,
                 output y: UnsafeMutablePointer<Int8>, scratch: UnsafeMutablePointer<Int8>?, blockPixels: Int,
@@ -33,11 +34,11 @@ func conv2DInt8(input x: UnsafePointer<Int8>, packedWeights w: UnsafePointer<Int
     if !RuntimeTesting.usesReferenceKernels && !RuntimeTesting.breaksRounding {
         let kernel = minnow_qgemm_best_kernel()
         var window = minnowWindow(g)
-        // Kernels with an indirect path read the taps in place (no im2col at all).
+        // The VNNI kernel does the whole convolution in one call, without arena scratch.
         var cStage = minnow_qgemm_output(
             bias: stage.bias, multipliers: stage.multipliers, shifts: stage.shifts,
             output_zero_point: stage.outputZeroPoint, lower_bound: stage.lowerBound, upper_bound: stage.upperBound)
-        if minnow_conv2d_int8_indirect(kernel, x, &window, pad, w, outputChannels, &cStage, y) != 0 { return }
+        if minnow_conv2d_int8_whole(kernel, x, &window, pad, w, outputChannels, &cStage, y) != 0 { return }
         let flip = minnow_qgemm_unsigned_activations(kernel)
         let rowBytes = Int8Gemm.prepackedRowBytes(k: depth)
         let packed = UnsafeMutableRawPointer(scratch).assumingMemoryBound(to: UInt8.self)
@@ -103,18 +104,19 @@ extension Int8SpatialKernels {
 
 #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
 extension Int8SpatialKernels {
-    /// The whole int8 convolution without im2col where `kernel` has an indirect path (AVX-512
-    /// VNNI, input channels a multiple of 4, at least 24 output pixels): `output` gets every
-    /// output pixel's `outputChannels` bytes (row stride `outputChannels`), the same bytes as
-    /// im2col + `Int8Gemm.runPrepacked`. Returns false, writing nothing, where there is no such path.
-    public static func conv2DIndirect(kernel: Int32, input: UnsafePointer<Int8>, geometry: Int8WindowGeometry,
+    /// The whole int8 convolution in one call where `kernel` has such a path (AVX-512 VNNI: an
+    /// indirect GEMM for inputs with a multiple of 4 channels and at least 24 output pixels, else
+    /// one im2col of the whole image; C-side buffers up to 16 KiB): `output` gets every output
+    /// pixel's `outputChannels` bytes (row stride `outputChannels`), the same bytes as im2col +
+    /// `Int8Gemm.runPrepacked` block by block. Returns false, writing nothing, where there is none.
+    public static func conv2DWhole(kernel: Int32, input: UnsafePointer<Int8>, geometry: Int8WindowGeometry,
                                       padValue: Int8, packedWeights: UnsafePointer<Int8>, outputChannels: Int,
                                       stage: Int8OutputStage, output: UnsafeMutablePointer<Int8>) -> Bool {
         var g = minnowWindow(geometry.window)
         var cStage = minnow_qgemm_output(
             bias: stage.bias, multipliers: stage.multipliers, shifts: stage.shifts,
             output_zero_point: stage.outputZeroPoint, lower_bound: stage.lowerBound, upper_bound: stage.upperBound)
-        return minnow_conv2d_int8_indirect(kernel, input, &g, padValue, packedWeights, outputChannels, &cStage, output) != 0
+        return minnow_conv2d_int8_whole(kernel, input, &g, padValue, packedWeights, outputChannels, &cStage, output) != 0
     }
 
     /// im2col into the packed activation rows `Int8Gemm.runPrepacked` reads: row `r` (pixel
