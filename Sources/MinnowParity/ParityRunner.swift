@@ -138,14 +138,10 @@ public enum ParityRunner {
         try bytes.withUnsafeBytes { raw in
             let model: Model
             do { model = try Model(bytes: raw) } catch { throw Failure(description: "\(path): invalid model file: \(error)") }
-            let size = Interpreter.requiredArenaBytes(for: model, preservingAllTensors: preservingAllTensors)
-            let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
-            defer { arena.deallocate() }
-            let interpreter: Interpreter
-            do { interpreter = try Interpreter(model: model, arena: arena, preservingAllTensors: preservingAllTensors) } catch {
-                throw Failure(description: "\(path): \(error)")
-            }
-            return try body(model, interpreter)
+            return try Interpreter.withHeapArena(
+                for: model, preservingAllTensors: preservingAllTensors,
+                startFailure: { Failure(description: "\(path): \($0)") }
+            ) { try body(model, $0) }
         }
     }
 }

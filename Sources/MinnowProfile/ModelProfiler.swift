@@ -14,34 +14,29 @@ public enum ModelProfiler {
         try modelBytes.withUnsafeBytes { raw in
             let model: Model
             do { model = try Model(bytes: raw) } catch { throw Failure(description: "\(path): invalid model file: \(error)") }
-            let arenaBytes = Interpreter.requiredArenaBytes(for: model)
-            let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: arenaBytes, alignment: 16)
-            defer { arena.deallocate() }
-            let interpreter: Interpreter
-            do { interpreter = try Interpreter(model: model, arena: arena) } catch {
-                throw Failure(description: "\(path): \(error)")
-            }
-            let count = interpreter.inputCount(0)
-            var values = input ?? []
-            if values.count != count {
-                var state: UInt32 = 12345
-                values = (0..<count).map { _ in
-                    state = state &* 1_664_525 &+ 1_013_904_223
-                    return Float(state >> 8) / Float(1 << 24)
+            return try Interpreter.withHeapArena(for: model, startFailure: { Failure(description: "\(path): \($0)") }) { interpreter in
+                let count = interpreter.inputCount(0)
+                var values = input ?? []
+                if values.count != count {
+                    var state: UInt32 = 12345
+                    values = (0..<count).map { _ in
+                        state = state &* 1_664_525 &+ 1_013_904_223
+                        return Float(state >> 8) / Float(1 << 24)
+                    }
                 }
+                values.withUnsafeBufferPointer { interpreter.setInput(0, from: $0.baseAddress!) }
+                let latency: LatencyProfile
+                do {
+                    latency = try LatencyProfiler.measure(
+                        operatorCount: model.operatorCount, runs: runs, warmup: warmup,
+                        invoke: { try interpreter.invoke() }, invokeOperator: { try interpreter.invokeOperator($0) })
+                } catch {
+                    throw Failure(description: "\(path): inference failed: \(error)")
+                }
+                return ProfileReport(modelPath: path, inspection: ModelInspection(model), flash: FlashBreakdown(model),
+                                     arenaBytes: interpreter.usedArenaBytes, bookkeepingBytes: interpreter.bookkeepingBytes,
+                                     plan: plan(model, interpreter), latency: latency)
             }
-            values.withUnsafeBufferPointer { interpreter.setInput(0, from: $0.baseAddress!) }
-            let latency: LatencyProfile
-            do {
-                latency = try LatencyProfiler.measure(
-                    operatorCount: model.operatorCount, runs: runs, warmup: warmup,
-                    invoke: { try interpreter.invoke() }, invokeOperator: { try interpreter.invokeOperator($0) })
-            } catch {
-                throw Failure(description: "\(path): inference failed: \(error)")
-            }
-            return ProfileReport(modelPath: path, inspection: ModelInspection(model), flash: FlashBreakdown(model),
-                                 arenaBytes: arenaBytes, bookkeepingBytes: interpreter.bookkeepingBytes,
-                                 plan: plan(model, interpreter), latency: latency)
         }
     }
 

@@ -55,46 +55,44 @@ public enum Calibrator {
             do { model = try Model(bytes: raw) } catch { throw QuantizationError("invalid float model file: \(error)") }
             let graph = try FloatGraph(model: model)
             try checkInputShape(graph: graph, data: data, dataName: dataName)
-            let bytes = Interpreter.requiredArenaBytes(for: model, preservingAllTensors: true)
-            let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 64)
-            defer { arena.deallocate() }
-            let interpreter: Interpreter
-            do { interpreter = try Interpreter(model: model, arena: arena, preservingAllTensors: true) } catch {
-                throw QuantizationError("cannot start the float interpreter: \(error)")
-            }
-            let activations = graph.tensors.indices.filter { graph.tensors[$0].constant == nil }
-            var observers = [Int: TensorObserver]()
-            for t in activations { observers[t] = TensorObserver() }
-            let indices = sampleIndices(count: data.count, sampleCount: sampleCount)
-            // Inputs of the layers whose weights can be rounded against their input statistics,
-            // and the model outputs.
-            let recorded = recordValues
-                ? Set(graph.operators.filter { $0.code == .fullyConnected || $0.code == .conv2D }.map { $0.inputs[0] } + graph.outputs)
-                : []
-            var recordedValues = [Int: [[Float]]]()
-            let passes = histograms ? 2 : 1
-            let total = indices.count * passes
-            let input = interpreter.inputFloats(0)
-            let size = data.itemSize
-            for pass in 0..<passes {
-                for (n, i) in indices.enumerated() {
-                    data.features.withUnsafeBufferPointer { f in
-                        input.baseAddress!.update(from: f.baseAddress! + i * size, count: size)
+            return try Interpreter.withHeapArena(
+                for: model, preservingAllTensors: true,
+                startFailure: { QuantizationError("cannot start the float interpreter: \($0)") }
+            ) { interpreter in
+                let activations = graph.tensors.indices.filter { graph.tensors[$0].constant == nil }
+                var observers = [Int: TensorObserver]()
+                for t in activations { observers[t] = TensorObserver() }
+                let indices = sampleIndices(count: data.count, sampleCount: sampleCount)
+                // Inputs of the layers whose weights can be rounded against their input statistics,
+                // and the model outputs.
+                let recorded = recordValues
+                    ? Set(graph.operators.filter { $0.code == .fullyConnected || $0.code == .conv2D }.map { $0.inputs[0] } + graph.outputs)
+                    : []
+                var recordedValues = [Int: [[Float]]]()
+                let passes = histograms ? 2 : 1
+                let total = indices.count * passes
+                let input = interpreter.inputFloats(0)
+                let size = data.itemSize
+                for pass in 0..<passes {
+                    for (n, i) in indices.enumerated() {
+                        data.features.withUnsafeBufferPointer { f in
+                            input.baseAddress!.update(from: f.baseAddress! + i * size, count: size)
+                        }
+                        do { try interpreter.invoke() } catch { throw QuantizationError("float inference failed on item \(i): \(error)") }
+                        for t in activations {
+                            let values = interpreter.tensorFloats(t)
+                            if values.isEmpty { continue }
+                            if pass == 0 { observers[t]!.observeRange(values) } else { observers[t]!.observeHistogram(values) }
+                            if pass == 0 && recorded.contains(t) { recordedValues[t, default: []].append(Array(values)) }
+                        }
+                        let done = pass * indices.count + n + 1
+                        if done % 25 == 0 || done == total { progress(done, total) }
                     }
-                    do { try interpreter.invoke() } catch { throw QuantizationError("float inference failed on item \(i): \(error)") }
-                    for t in activations {
-                        let values = interpreter.tensorFloats(t)
-                        if values.isEmpty { continue }
-                        if pass == 0 { observers[t]!.observeRange(values) } else { observers[t]!.observeHistogram(values) }
-                        if pass == 0 && recorded.contains(t) { recordedValues[t, default: []].append(Array(values)) }
-                    }
-                    let done = pass * indices.count + n + 1
-                    if done % 25 == 0 || done == total { progress(done, total) }
                 }
+                var statistics = CalibrationStatistics(observers: observers, sampleCount: indices.count)
+                statistics.recordedValues = recordedValues
+                return statistics
             }
-            var statistics = CalibrationStatistics(observers: observers, sampleCount: indices.count)
-            statistics.recordedValues = recordedValues
-            return statistics
         }
     }
 }

@@ -18,31 +18,28 @@ public struct RuntimeEvaluation: Sendable {
         try modelBytes.withUnsafeBytes { raw in
             let model: Model
             do { model = try Model(bytes: raw) } catch { throw TrainError("invalid model file: \(error)") }
-            let arenaBytes = Interpreter.requiredArenaBytes(for: model)
-            let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: arenaBytes, alignment: 64)
-            defer { arena.deallocate() }
-            var interpreter: Interpreter
-            do { interpreter = try Interpreter(model: model, arena: arena) } catch { throw TrainError("cannot start interpreter: \(error)") }
-            let itemSize = data.itemShape.reduce(1, *)
-            guard interpreter.inputCount(0) == itemSize else {
-                throw TrainError("model input holds \(interpreter.inputCount(0)) values but data items have shape \(data.itemShape) (\(itemSize) values)")
-            }
-            let count = min(limit ?? data.count, data.count)
-            var predictions = [Int32]()
-            predictions.reserveCapacity(count)
-            var correct = 0
-            try data.features.withUnsafeBufferPointer { features in
-                for i in 0..<count {
-                    interpreter.setInput(0, from: features.baseAddress! + i * itemSize)
-                    do { try interpreter.invoke() } catch { throw TrainError("inference failed on item \(i): \(error)") }
-                    let predicted = Int32(interpreter.outputArgmax(0))
-                    predictions.append(predicted)
-                    if predicted == data.labels[i] { correct += 1 }
-                    if i % 500 == 499 || i == count - 1 { progress(i + 1, count) }
+            return try Interpreter.withHeapArena(for: model, startFailure: { TrainError("cannot start interpreter: \($0)") }) { interpreter in
+                let itemSize = data.itemShape.reduce(1, *)
+                guard interpreter.inputCount(0) == itemSize else {
+                    throw TrainError("model input holds \(interpreter.inputCount(0)) values but data items have shape \(data.itemShape) (\(itemSize) values)")
                 }
+                let count = min(limit ?? data.count, data.count)
+                var predictions = [Int32]()
+                predictions.reserveCapacity(count)
+                var correct = 0
+                try data.features.withUnsafeBufferPointer { features in
+                    for i in 0..<count {
+                        interpreter.setInput(0, from: features.baseAddress! + i * itemSize)
+                        do { try interpreter.invoke() } catch { throw TrainError("inference failed on item \(i): \(error)") }
+                        let predicted = Int32(interpreter.outputArgmax(0))
+                        predictions.append(predicted)
+                        if predicted == data.labels[i] { correct += 1 }
+                        if i % 500 == 499 || i == count - 1 { progress(i + 1, count) }
+                    }
+                }
+                return RuntimeEvaluation(accuracy: Float(correct) / Float(max(1, count)), count: count,
+                                         predictions: predictions, arenaBytes: interpreter.usedArenaBytes)
             }
-            return RuntimeEvaluation(accuracy: Float(correct) / Float(max(1, count)), count: count,
-                                     predictions: predictions, arenaBytes: arenaBytes)
         }
     }
 }
