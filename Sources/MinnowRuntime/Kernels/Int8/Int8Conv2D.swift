@@ -35,9 +35,7 @@ func conv2DInt8(input x: UnsafePointer<Int8>, packedWeights w: UnsafePointer<Int
         let kernel = minnow_qgemm_best_kernel()
         var window = minnowWindow(g)
         // The VNNI kernel does the whole convolution in one call, without arena scratch.
-        var cStage = minnow_qgemm_output(
-            bias: stage.bias, multipliers: stage.multipliers, shifts: stage.shifts,
-            output_zero_point: stage.outputZeroPoint, lower_bound: stage.lowerBound, upper_bound: stage.upperBound)
+        var cStage = stage.cOutputStage
         if minnow_conv2d_int8_whole(kernel, x, &window, pad, w, outputChannels, &cStage, y) != 0 { return }
         let flip = minnow_qgemm_unsigned_activations(kernel)
         let rowBytes = Int8Gemm.prepackedRowBytes(k: depth)
@@ -113,9 +111,7 @@ extension Int8SpatialKernels {
                                       padValue: Int8, packedWeights: UnsafePointer<Int8>, outputChannels: Int,
                                       stage: Int8OutputStage, output: UnsafeMutablePointer<Int8>) -> Bool {
         var g = minnowWindow(geometry.window)
-        var cStage = minnow_qgemm_output(
-            bias: stage.bias, multipliers: stage.multipliers, shifts: stage.shifts,
-            output_zero_point: stage.outputZeroPoint, lower_bound: stage.lowerBound, upper_bound: stage.upperBound)
+        var cStage = stage.cOutputStage
         return minnow_conv2d_int8_whole(kernel, input, &g, padValue, packedWeights, outputChannels, &cStage, output) != 0
     }
 

@@ -28,6 +28,16 @@ public struct Int8OutputStage {
     }
 }
 
+#if canImport(CMinnowInt8Kernels) && (!hasFeature(Embedded) || MINNOW_C_KERNELS)
+extension Int8OutputStage {
+    /// The same parameters as the C kernels take them.
+    var cOutputStage: minnow_qgemm_output {
+        minnow_qgemm_output(bias: bias, multipliers: multipliers, shifts: shifts, output_zero_point: outputZeroPoint,
+                            lower_bound: lowerBound, upper_bound: upperBound)
+    }
+}
+#endif
+
 /// int8 GEMM with fused requantization: `C[m][c] = requantize(Σ_k (A[m][k] + 128) · W[c][k] + bias[c])`.
 ///
 /// `A` is `m × k` signed int8 activations, row-major with leading dimension `lda`; `W` is the
@@ -61,10 +71,7 @@ public enum Int8Gemm {
         run(kernel: .best, m: m, n: n, k: k, a: a, lda: lda, packedWeights: packedWeights,
             output: output, c: c, ldc: ldc, scratch: scratch, scratchBytes: scratchBytes)
         #elseif canImport(CMinnowInt8Kernels) && MINNOW_C_KERNELS
-        var stage = minnow_qgemm_output(
-            bias: output.bias, multipliers: output.multipliers, shifts: output.shifts,
-            output_zero_point: output.outputZeroPoint,
-            lower_bound: output.lowerBound, upper_bound: output.upperBound)
+        var stage = output.cOutputStage
         minnow_qgemm(minnow_qgemm_best_kernel(), m, n, k, a, lda, packedWeights, &stage, c, ldc, scratch, scratchBytes)
         #else
         portable(m: m, n: n, k: k, a: a, lda: lda, packedWeights: packedWeights, output: output, c: c, ldc: ldc)
@@ -83,10 +90,7 @@ public enum Int8Gemm {
         c: UnsafeMutablePointer<Int8>, ldc: Int,
         scratch: UnsafeMutableRawPointer? = nil, scratchBytes: Int = 0
     ) {
-        var stage = minnow_qgemm_output(
-            bias: output.bias, multipliers: output.multipliers, shifts: output.shifts,
-            output_zero_point: output.outputZeroPoint,
-            lower_bound: output.lowerBound, upper_bound: output.upperBound)
+        var stage = output.cOutputStage
         minnow_qgemm(kernel.rawValue, m, n, k, a, lda, packedWeights, &stage, c, ldc, scratch, scratchBytes)
     }
     #endif
@@ -128,10 +132,7 @@ public enum Int8Gemm {
         output: Int8OutputStage,
         c: UnsafeMutablePointer<Int8>, ldc: Int
     ) {
-        var stage = minnow_qgemm_output(
-            bias: output.bias, multipliers: output.multipliers, shifts: output.shifts,
-            output_zero_point: output.outputZeroPoint,
-            lower_bound: output.lowerBound, upper_bound: output.upperBound)
+        var stage = output.cOutputStage
         minnow_qgemm_prepacked(kernel, m, n, k, a, aStride, packedWeights, &stage, c, ldc)
     }
     #endif
