@@ -57,7 +57,7 @@ VNNI_TARGET int minnow_conv2d_indirect_6x64c4__avx512vnni(const int8_t *x, const
         const ptrdiff_t iy = py - g->pad_top;
         for (ptrdiff_t i = 0; i < pw * c; i += 64) {
             const ptrdiff_t left = pw * c - i;
-            _mm512_mask_storeu_epi8(dst + i, left >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << left) - 1), padding);
+            _mm512_mask_storeu_epi8(dst + i, vnni_first_bytes((size_t)left), padding);
         }
         if (iy < 0 || iy >= g->input_height) continue;
         ptrdiff_t px0 = g->pad_left, ix0 = 0, count = g->input_width;  // input columns inside the padded row
@@ -66,7 +66,7 @@ VNNI_TARGET int minnow_conv2d_indirect_6x64c4__avx512vnni(const int8_t *x, const
         const int8_t *src = x + (iy * g->input_width + ix0) * c;
         for (ptrdiff_t i = 0; i < count * c; i += 64) {
             const ptrdiff_t left = count * c - i;
-            const __mmask64 k = left >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << left) - 1);
+            const __mmask64 k = vnni_first_bytes((size_t)left);
             _mm512_mask_storeu_epi8(dst + px0 * c + i, k, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, src + i), flip));
         }
     }

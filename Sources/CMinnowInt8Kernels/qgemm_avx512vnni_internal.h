@@ -10,6 +10,9 @@
 #define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #define INLINE static inline __attribute__((always_inline))
 
+/// Bytes [0, n) of a 64-byte vector as a mask (n ≤ 64).
+INLINE __mmask64 vnni_first_bytes(size_t n) { return n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1); }
+
 /// Output stage for 16 accumulators of one panel (all rows share the channel constants).
 typedef struct {
     __m512i mult_even, mult_odd, shift_even, shift_odd, round_even, round_odd;
@@ -174,7 +177,7 @@ INLINE VNNI_TARGET void vnni_tile_store(const size_t MR, const size_t NP, const 
     }
     if (fast) {
         const __m512i lo8 = _mm512_set1_epi8((char)o->lower_bound), hi8 = _mm512_set1_epi8((char)o->upper_bound);
-        const __mmask64 store_mask = nc >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << nc) - 1);
+        const __mmask64 store_mask = vnni_first_bytes(nc);
         for (size_t r = 0; r < MR; r++) {
             __m512i sums[4];
             for (size_t q = 0; q < NP; q++) {

@@ -184,8 +184,7 @@ VNNI_TARGET void minnow_qgemm_pack_rows__avx512(const int8_t *a, size_t lda, siz
         for (; i + 64 <= k; i += 64)
             _mm512_storeu_si512((void *)(out + i), _mm512_xor_si512(_mm512_loadu_si512((const void *)(src + i)), flip));
         if (i < kp) {  // fewer than 64 values left, then the zero padding (kp − i ≤ 64)
-            const __mmask64 values = (__mmask64)(((uint64_t)1 << (k - i)) - 1);
-            const __mmask64 bytes = kp - i >= 64 ? ~(__mmask64)0 : (__mmask64)(((uint64_t)1 << (kp - i)) - 1);
+            const __mmask64 values = vnni_first_bytes(k - i), bytes = vnni_first_bytes(kp - i);
             const __m512i v = _mm512_maskz_loadu_epi8(values, src + i);
             _mm512_mask_storeu_epi8(out + i, bytes, _mm512_maskz_mov_epi8(values, _mm512_xor_si512(v, flip)));
         }

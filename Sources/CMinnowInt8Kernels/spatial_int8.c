@@ -86,29 +86,33 @@ static void max_pool_portable(const int8_t *x, const minnow_window *g, int32_t l
 }
 
 #if defined(MINNOW_X86)
+/// Bytes [0, n) of a 64-byte vector as a mask (n ≤ 64).
+static inline __mmask64 first_bytes(ptrdiff_t n) { return n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1); }
+
+/// Max pooling of output pixel (oy, ox) into `out`, 64 channels per vector (masked tail).
+AVX512BW_TARGET static inline void max_pool_pixel_avx512bw(const int8_t *x, const minnow_window *g, ptrdiff_t oy,
+                                                           ptrdiff_t ox, __m512i lo, __m512i hi, int8_t *out) {
+    const ptrdiff_t c = g->channels, row_step = g->input_width * c;
+    const window_cells w = cells_of(x, g, oy, ox);
+    for (ptrdiff_t ch = 0; ch < c; ch += 64) {
+        const __mmask64 mask = first_bytes(c - ch);
+        __m512i m = _mm512_set1_epi8((char)-128);
+        const int8_t *row = w.first + ch;
+        for (ptrdiff_t ky = w.ky0; ky < w.ky1; ky++, row += row_step) {
+            const int8_t *cell = row;
+            for (ptrdiff_t kx = w.kx0; kx < w.kx1; kx++, cell += c)
+                m = _mm512_max_epi8(m, _mm512_maskz_loadu_epi8(mask, cell));
+        }
+        _mm512_mask_storeu_epi8(out + ch, mask, _mm512_min_epi8(_mm512_max_epi8(m, lo), hi));
+    }
+}
+
 /// AVX-512BW: 64 channels per vector, masked loads and stores for the last partial vector.
 AVX512BW_TARGET static void max_pool_avx512bw(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper,
                                               int8_t *y) {
-    const ptrdiff_t c = g->channels, row_step = g->input_width * c;
     const __m512i lo = _mm512_set1_epi8((char)lower), hi = _mm512_set1_epi8((char)upper);
-    const __m512i floor = _mm512_set1_epi8((char)-128);
-    for (ptrdiff_t oy = 0; oy < g->output_height; oy++) {
-        for (ptrdiff_t ox = 0; ox < g->output_width; ox++, y += c) {
-            const window_cells w = cells_of(x, g, oy, ox);
-            for (ptrdiff_t ch = 0; ch < c; ch += 64) {
-                const ptrdiff_t lanes = c - ch < 64 ? c - ch : 64;
-                const __mmask64 mask = lanes == 64 ? ~(__mmask64)0 : (((__mmask64)1 << lanes) - 1);
-                __m512i m = floor;
-                const int8_t *row = w.first + ch;
-                for (ptrdiff_t ky = w.ky0; ky < w.ky1; ky++, row += row_step) {
-                    const int8_t *cell = row;
-                    for (ptrdiff_t kx = w.kx0; kx < w.kx1; kx++, cell += c)
-                        m = _mm512_max_epi8(m, _mm512_maskz_loadu_epi8(mask, cell));
-                }
-                _mm512_mask_storeu_epi8(y + ch, mask, _mm512_min_epi8(_mm512_max_epi8(m, lo), hi));
-            }
-        }
-    }
+    for (ptrdiff_t oy = 0; oy < g->output_height; oy++)
+        for (ptrdiff_t ox = 0; ox < g->output_width; ox++, y += g->channels) max_pool_pixel_avx512bw(x, g, oy, ox, lo, hi, y);
 }
 
 /// Max of 2×2 windows at stride 2 without leading padding (the usual downsampling pool).
@@ -133,8 +137,8 @@ AVX512BW_TARGET static void max_pool_2x2s2_avx512bw(const int8_t *x, const minno
             while (ox < full_cols) {
                 const ptrdiff_t n = full_cols - ox < per_vector ? full_cols - ox : per_vector;
                 const ptrdiff_t in_bytes = 2 * n * c, out_bytes = n * c;  // ≤ 128 and ≤ 64
-                const __mmask64 m_a = in_bytes >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << in_bytes) - 1);
-                const __mmask64 m_b = in_bytes <= 64 ? 0 : (in_bytes >= 128 ? ~(__mmask64)0 : (((__mmask64)1 << (in_bytes - 64)) - 1));
+                const __mmask64 m_a = first_bytes(in_bytes);
+                const __mmask64 m_b = in_bytes <= 64 ? 0 : first_bytes(in_bytes - 64);
                 const ptrdiff_t at = 2 * ox * c;
                 const __m512i a = _mm512_max_epi8(_mm512_maskz_loadu_epi8(m_a, r0 + at), _mm512_maskz_loadu_epi8(m_a, r1 + at));
                 const __m512i b = _mm512_max_epi8(_mm512_maskz_loadu_epi8(m_b, r0 + at + 64),
@@ -147,26 +151,12 @@ AVX512BW_TARGET static void max_pool_2x2s2_avx512bw(const int8_t *x, const minno
                     m = _mm512_max_epi8(_mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(1, 0, 1, 0)),
                                         _mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
                 }
-                const __mmask64 m_out = out_bytes >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << out_bytes) - 1);
+                const __mmask64 m_out = first_bytes(out_bytes);
                 _mm512_mask_storeu_epi8(out + ox * c, m_out, _mm512_min_epi8(_mm512_max_epi8(m, lo), hi));
                 ox += n;
             }
         }
-        for (; ox < ow; ox++) {
-            const window_cells w = cells_of(x, g, oy, ox);
-            for (ptrdiff_t ch = 0; ch < c; ch += 64) {
-                const ptrdiff_t lanes = c - ch < 64 ? c - ch : 64;
-                const __mmask64 mask = lanes == 64 ? ~(__mmask64)0 : (((__mmask64)1 << lanes) - 1);
-                __m512i m = _mm512_set1_epi8((char)-128);
-                const int8_t *row = w.first + ch;
-                for (ptrdiff_t ky = w.ky0; ky < w.ky1; ky++, row += row_step) {
-                    const int8_t *cell = row;
-                    for (ptrdiff_t kx = w.kx0; kx < w.kx1; kx++, cell += c)
-                        m = _mm512_max_epi8(m, _mm512_maskz_loadu_epi8(mask, cell));
-                }
-                _mm512_mask_storeu_epi8(out + ox * c + ch, mask, _mm512_min_epi8(_mm512_max_epi8(m, lo), hi));
-            }
-        }
+        for (; ox < ow; ox++) max_pool_pixel_avx512bw(x, g, oy, ox, lo, hi, out + ox * c);
     }
 }
 
@@ -517,7 +507,7 @@ AVX512VBMI_TARGET static int im2col_3x3s1c1_vbmi(const int8_t *x, const minnow_w
             const int8_t *src = x + iy * w;
             for (ptrdiff_t i = 0; i < inside; i += 64) {
                 const ptrdiff_t m = inside - i < 64 ? inside - i : 64;
-                const __mmask64 k = m == 64 ? ~(__mmask64)0 : (((__mmask64)1 << m) - 1);
+                const __mmask64 k = first_bytes(m);
                 _mm512_mask_storeu_epi8(row + left + i, k, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, src + i), flip));
             }
         }
@@ -532,7 +522,7 @@ AVX512VBMI_TARGET static int im2col_3x3s1c1_vbmi(const int8_t *x, const minnow_w
                 if (left_bytes <= 0) break;
                 const __m512i index = z == 0 ? index0 : z == 1 ? index1 : index2;
                 const __m512i v = _mm512_maskz_permutex2var_epi8((__mmask64)im2col_3x3c1_taps[z], t1, index, t2);
-                const __mmask64 k = left_bytes >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << left_bytes) - 1);
+                const __mmask64 k = first_bytes(left_bytes);
                 _mm512_mask_storeu_epi8(dst + 64 * z, k, v);
             }
         }
