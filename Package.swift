@@ -1,12 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Release builds drop runtime bounds checks: every bound is validated when a model or
-/// dataset is loaded, so the hot loops run unchecked (see README, "Safety model").
-let fastRelease: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
-]
-
 let package = Package(
     name: "Minnow",
     products: [
@@ -24,67 +18,63 @@ let package = Package(
         .target(
             name: "MinnowRuntime",
             dependencies: ["CMinnowInt8Kernels"],
-            swiftSettings: [.enableExperimentalFeature("Extern")] + fastRelease,
+            swiftSettings: [.enableExperimentalFeature("Extern")],
             linkerSettings: [.linkedLibrary("m")]
         ),
         // C micro-kernels with per-ISA variants chosen at run time (CPUID).
         .target(
-            name: "CMinnowKernels",
-            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
+            name: "CMinnowKernels"
         ),
         // int8 GEMM micro-kernels (AVX-512 VNNI, AVX2, NEON dot product, scalar) with run-time
         // dispatch; an explicit module map so an Embedded build can use the headers with -I.
         .target(
-            name: "CMinnowInt8Kernels",
-            cSettings: [.unsafeFlags(["-O3"])]
+            name: "CMinnowInt8Kernels"
         ),
         // Host-side dataset readers: IDX (gzip or raw), CSV, NumPy .npy.
         .target(
             name: "MinnowData",
-            resources: [.copy("Resources/fashion-mnist-subset")],
-            swiftSettings: fastRelease
+            resources: [.copy("Resources/fashion-mnist-subset")]
         ),
         // Host-side float trainer and exporter.
         .target(
             name: "MinnowTrain",
             dependencies: ["MinnowRuntime", "MinnowData", "CMinnowKernels"],
-            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+            swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // Host-side float → int8 conversion: calibration, observers, BN folding, graph rewrite.
         .target(
             name: "MinnowQuantize",
             dependencies: ["MinnowRuntime", "MinnowData"],
-            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+            swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // Host-side cost reports: inspection, MACs, flash/RAM breakdown, latency, HTML.
         .target(
             name: "MinnowProfile",
             dependencies: ["MinnowRuntime"],
-            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+            swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // Host-side int8-vs-float comparison: accuracy, agreement, per-layer error, reports.
         .target(
             name: "MinnowParity",
             dependencies: ["MinnowRuntime", "MinnowData"],
-            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+            swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .executableTarget(
             name: "minnow",
             dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile", "MinnowParity"],
-            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+            swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // Host half of firmware-sim: reference outputs and input blobs for the simulated boards.
         .executableTarget(
             name: "minnow-sim-host",
             dependencies: ["MinnowRuntime", "MinnowData"],
             path: "firmware-sim/host",
-            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+            swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // Int8 GEMM speed against ONNX Runtime (driven by tools/bench-gemm).
         .executableTarget(
             name: "minnow-bench",
-            dependencies: ["MinnowRuntime"],
-            swiftSettings: fastRelease
+            dependencies: ["MinnowRuntime"]
         ),
         // Test only: counts heap allocations (interposes malloc) for the zero-allocation tests.
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),

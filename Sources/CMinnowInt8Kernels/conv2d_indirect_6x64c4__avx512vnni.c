@@ -26,9 +26,9 @@ INLINE VNNI_TARGET void vnni_indirect_tile(const size_t MR, const size_t NP, con
         __m512i wv[4];
         for (size_t q = 0; q < NP; q++) wv[q] = vnni_load_w(PARTIAL && q == NP - 1, mask[q], wp[q] + k * ws[q]);
         const ptrdiff_t off = koff[k];
-        for (size_t r = 0; r < MR; r++) {
+        MINNOW_UNROLL for (size_t r = 0; r < MR; r++) {
             const __m512i av = _mm512_set1_epi32(minnow_load_i32(rows[r] + off));
-            for (size_t q = 0; q < NP; q++) acc[r][q] = _mm512_dpbusd_epi32(acc[r][q], av, wv[q]);
+            MINNOW_UNROLL for (size_t q = 0; q < NP; q++) acc[r][q] = _mm512_dpbusd_epi32(acc[r][q], av, wv[q]);
             // Keeps each row's broadcast next to its products: hoisting all broadcasts first
             // needs more registers than the accumulators leave, and spills them in this loop.
             __asm__ volatile("" ::: "memory");

@@ -153,8 +153,8 @@ INLINE VNNI_TARGET void vnni_tile_store(const size_t MR, const size_t NP, const 
         // 16 bytes then leave with a 128-bit store (AMD cores narrow-and-store with vpmovdb
         // slowly, so no store here narrows).
         const __m512i lo8 = _mm512_set1_epi8((char)o->lower_bound), hi8 = _mm512_set1_epi8((char)o->upper_bound);
-        for (size_t q = 0; q < NP; q++) {
-            for (size_t r0 = 0; r0 < MR; r0 += 4) {
+        MINNOW_UNROLL for (size_t q = 0; q < NP; q++) {
+            MINNOW_UNROLL for (size_t r0 = 0; r0 < MR; r0 += 4) {
                 __m512i v[4];
                 for (size_t i = 0; i < 4; i++) {
                     if (r0 + i >= MR) { v[i] = _mm512_setzero_si512(); continue; }
@@ -163,7 +163,7 @@ INLINE VNNI_TARGET void vnni_tile_store(const size_t MR, const size_t NP, const 
                     v[i] = vnni_requantize_fast(sum, &f[q]);
                 }
                 const __m512i b = vnni_pack_clamp(v, lo8, hi8);  // 128-bit lane i = row r0 + i
-                for (size_t i = 0; i < 4 && r0 + i < MR; i++) {
+                MINNOW_UNROLL for (size_t i = 0; i < 4 && r0 + i < MR; i++) {
                     const __m128i row = i == 0 ? _mm512_castsi512_si128(b)
                                       : i == 1 ? _mm512_extracti32x4_epi32(b, 1)
                                       : i == 2 ? _mm512_extracti32x4_epi32(b, 2) : _mm512_extracti32x4_epi32(b, 3);
@@ -178,9 +178,9 @@ INLINE VNNI_TARGET void vnni_tile_store(const size_t MR, const size_t NP, const 
     if (fast) {
         const __m512i lo8 = _mm512_set1_epi8((char)o->lower_bound), hi8 = _mm512_set1_epi8((char)o->upper_bound);
         const __mmask64 store_mask = vnni_first_bytes(nc);
-        for (size_t r = 0; r < MR; r++) {
+        MINNOW_UNROLL for (size_t r = 0; r < MR; r++) {
             __m512i sums[4];
-            for (size_t q = 0; q < NP; q++) {
+            MINNOW_UNROLL for (size_t q = 0; q < NP; q++) {
                 sums[q] = acc[r][q];
                 if (MR * NP < 8) sums[q] = _mm512_add_epi32(sums[q], acc2[r][q]);
             }
@@ -192,9 +192,9 @@ INLINE VNNI_TARGET void vnni_tile_store(const size_t MR, const size_t NP, const 
     // General case (left shifts, very small scales): per panel, with int32 saturation.
     const __m512i zp = _mm512_set1_epi32(o->output_zero_point);
     const __m512i lo = _mm512_set1_epi32(o->lower_bound), hi = _mm512_set1_epi32(o->upper_bound);
-    for (size_t q = 0; q < NP; q++) {
+    MINNOW_UNROLL for (size_t q = 0; q < NP; q++) {
         const vnni_channel_consts k = vnni_load_consts(o, n0 + 16 * q, mask[q]);
-        for (size_t r = 0; r < MR; r++) {
+        MINNOW_UNROLL for (size_t r = 0; r < MR; r++) {
             __m512i sum = acc[r][q];
             if (MR * NP < 8) sum = _mm512_add_epi32(sum, acc2[r][q]);
             const __m512i v = vnni_requantize(sum, &k, zp, lo, hi);

@@ -4,6 +4,18 @@
 #include "CMinnowInt8Kernels.h"
 #include <string.h>
 
+/// Fully unrolls a loop whose trip count is a compile-time constant after inlining (the loops
+/// over a tile's rows and panels, which index register arrays). Clang's -O3 did this by itself;
+/// SwiftPM's release builds compile C with -O2, whose smaller unroll budget left some of these
+/// loops rolled, with the accumulators spilled to the stack.
+#if defined(__clang__)
+#define MINNOW_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define MINNOW_UNROLL _Pragma("GCC unroll 32")
+#else
+#define MINNOW_UNROLL
+#endif
+
 /* Micro-kernel contract (all families).
  *
  * Computes an mr × nc tile (mr ≤ MR, nc ≤ NR, NR a multiple of 16) of C from

@@ -3,6 +3,18 @@
 
 #include <stddef.h>
 
+/// Fully unrolls a loop whose trip count is a compile-time constant after inlining (the loops
+/// over a tile's rows and panels, which index register arrays). Clang's -O3 did this by itself;
+/// SwiftPM's release builds compile C with -O2, whose smaller unroll budget left some of these
+/// loops rolled, with the accumulators spilled to the stack.
+#if defined(__clang__)
+#define MINNOW_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define MINNOW_UNROLL _Pragma("GCC unroll 32")
+#else
+#define MINNOW_UNROLL
+#endif
+
 /// A GEMM micro-kernel: computes the `mr`×`nr` tile `C (+)= A_tile · B_panel` over `kc` steps.
 ///
 /// - A element (row ii, step p) is at `a[ii*a_rs + p*a_cs]`; either `a_cs == 1` (rows read

@@ -37,7 +37,7 @@ static inline __attribute__((always_inline)) void tile(
             const __m512 b0 = _mm512_load_ps(b);
             const __m512 b1 = _mm512_load_ps(b + 16);
             b += NR;
-            for (size_t i = 0; i < ROWS; i++) {
+            MINNOW_UNROLL for (size_t i = 0; i < ROWS; i++) {
                 const __m512 av = _mm512_set1_ps(ap[i][p]);
                 acc0[i] = _mm512_fmadd_ps(av, b0, acc0[i]);
                 acc1[i] = _mm512_fmadd_ps(av, b1, acc1[i]);
@@ -48,7 +48,7 @@ static inline __attribute__((always_inline)) void tile(
             const __m512 b0 = _mm512_load_ps(b);
             const __m512 b1 = _mm512_load_ps(b + 16);
             b += NR;
-            for (size_t i = 0; i < ROWS; i++) {
+            MINNOW_UNROLL for (size_t i = 0; i < ROWS; i++) {
                 const __m512 av = _mm512_set1_ps(a[i]);
                 acc0[i] = _mm512_fmadd_ps(av, b0, acc0[i]);
                 acc1[i] = _mm512_fmadd_ps(av, b1, acc1[i]);

@@ -40,7 +40,7 @@ static inline __attribute__((always_inline)) void tile(
             const __m256 b0 = _mm256_load_ps(b);
             const __m256 b1 = _mm256_load_ps(b + 8);
             b += NR;
-            for (size_t i = 0; i < ROWS; i++) {
+            MINNOW_UNROLL for (size_t i = 0; i < ROWS; i++) {
                 const __m256 av = _mm256_broadcast_ss(ap[i] + p);
                 acc0[i] = _mm256_fmadd_ps(av, b0, acc0[i]);
                 acc1[i] = _mm256_fmadd_ps(av, b1, acc1[i]);
@@ -51,7 +51,7 @@ static inline __attribute__((always_inline)) void tile(
             const __m256 b0 = _mm256_load_ps(b);
             const __m256 b1 = _mm256_load_ps(b + 8);
             b += NR;
-            for (size_t i = 0; i < ROWS; i++) {
+            MINNOW_UNROLL for (size_t i = 0; i < ROWS; i++) {
                 const __m256 av = _mm256_broadcast_ss(a + i);
                 acc0[i] = _mm256_fmadd_ps(av, b0, acc0[i]);
                 acc1[i] = _mm256_fmadd_ps(av, b1, acc1[i]);

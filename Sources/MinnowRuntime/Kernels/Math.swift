@@ -12,7 +12,7 @@ func portableExp(_ x: Float) -> Float {
     if x < -103.97208 { return 0 }
     // x = n·ln2 + r, |r| ≤ ln2/2, with ln2 split in two so n·ln2High is exact.
     let scaled = x * 1.442695
-    let n = Int32(scaled + (scaled >= 0 ? 0.5 : -0.5))
+    let n = truncatedToInt32(scaled + (scaled >= 0 ? 0.5 : -0.5))
     let fn = Float(n)
     let r = (x - fn * 0.693_359_375) - fn * -2.121_944_4e-4
     // e^r by its Taylor series to r^7 (truncation error < 1e-8 relative on |r| ≤ 0.347).
@@ -59,10 +59,42 @@ func portableTanh(_ x: Float) -> Float {
 func scaleByPowerOfTwo(_ value: Float, _ n: Int32) -> Float {
     var v = value
     var e = n
-    if e > 127 { v *= Float(bitPattern: UInt32(127 + 127) << 23); e -= 127 }
-    if e < -126 { v *= Float(bitPattern: UInt32(-126 + 127) << 23); e += 126 }
-    if e < -126 { v *= Float(bitPattern: UInt32(-126 + 127) << 23); e += 126 }
-    return v * Float(bitPattern: UInt32(e + 127) << 23)
+    if e > 127 { v *= Float(bitPattern: UInt32(127 + 127) << 23); e &-= 127 }
+    if e < -126 { v *= Float(bitPattern: UInt32(-126 + 127) << 23); e &+= 126 }
+    if e < -126 { v *= Float(bitPattern: UInt32(-126 + 127) << 23); e &+= 126 }
+    return v * Float(bitPattern: UInt32(truncatingIfNeeded: e &+ 127) << 23)
+}
+
+/// `Int32(t)` (toward zero) for |t| < 2^22, without the checks `Int32(_:)` keeps in release
+/// builds (callers bound `t` first): adding 1.5·2^23 rounds to an integer, a step back toward
+/// zero makes that a truncation, and the integer is then read from the sum's mantissa bits.
+@inline(__always)
+func truncatedToInt32(_ t: Float) -> Int32 {
+    let magic: Float = 12_582_912
+    var r = (t + magic) - magic
+    if t >= 0 {
+        if r > t { r -= 1 }
+    } else if r < t {
+        r += 1
+    }
+    return Int32(bitPattern: (r + magic).bitPattern) &- 0x4B40_0000
+}
+
+/// `Int32(t.rounded())` (half away from zero, as `Float.rounded()`) for |t| < 2^22, without
+/// a libm call or trap checks: the 1.5·2^23 sum rounds ties to even; ties that went toward
+/// zero take one step away (t − r is exact here).
+@inline(__always)
+func roundedToInt32(_ t: Float) -> Int32 {
+    let magic: Float = 12_582_912
+    let sum = t + magic
+    let r = sum - magic
+    var n = Int32(bitPattern: sum.bitPattern) &- 0x4B40_0000
+    if t > 0 {
+        if t - r == 0.5 { n &+= 1 }
+    } else if t - r == -0.5 {
+        n &-= 1
+    }
+    return n
 }
 
 /// Logistic sigmoid 1 / (1 + e^−x).
@@ -86,4 +118,6 @@ public enum PortableMath {
     public static func exp(_ x: Float) -> Float { portableExp(x) }
     public static func tanh(_ x: Float) -> Float { portableTanh(x) }
     public static func sigmoid(_ x: Float) -> Float { MinnowRuntime.sigmoid(x) }
+    public static func truncatedToInt32(_ t: Float) -> Int32 { MinnowRuntime.truncatedToInt32(t) }
+    public static func roundedToInt32(_ t: Float) -> Int32 { MinnowRuntime.roundedToInt32(t) }
 }

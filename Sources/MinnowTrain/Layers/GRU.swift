@@ -114,12 +114,15 @@ public final class GRU: Layer {
                     let gr = gs + r * width, rr = rs + r * width
                     for j in 0..<(2 * h) { gr[j] += rr[j] }
                     RecurrentMath.sigmoid(gr, count: 2 * h)
-                    for j in 0..<h { gr[2 * h + j] += gr[h + j] * rr[2 * h + j] }
-                    RecurrentMath.tanh(gr + 2 * h, count: h)
+                    // One pointer per gate keeps index arithmetic (and its overflow checks) out
+                    // of the element loops.
+                    let reset = gr + h, cand = gr + 2 * h, rcand = rr + 2 * h
+                    for j in 0..<h { cand[j] += reset[j] * rcand[j] }
+                    RecurrentMath.tanh(cand, count: h)
                     let hp = hPrevious + r * h, hn = hNext + r * h
                     for j in 0..<h {
                         let z = gr[j]
-                        hn[j] = z * hp[j] + (1 - z) * gr[2 * h + j]
+                        hn[j] = z * hp[j] + (1 - z) * cand[j]
                     }
                 }
             }
@@ -169,18 +172,20 @@ public final class GRU: Layer {
                             let inr = incoming + (first + r) * incomingStride
                             for j in 0..<h { dhr[j] += inr[j] }
                         }
+                        let gReset = gr + h, gCand = gr + 2 * h, rCand = rr + 2 * h
+                        let dxReset = dxr + h, dxCand = dxr + 2 * h, dhReset = dhr2 + h, dhCand = dhr2 + 2 * h
                         for j in 0..<h {
                             let dhv = dhr[j]
-                            let z = gr[j], reset = gr[h + j], cand = gr[2 * h + j]
+                            let z = gr[j], reset = gReset[j], cand = gCand[j]
                             let dCandPre = dhv * (1 - z) * (1 - cand * cand)
                             let dZPre = dhv * (hp[j] - cand) * z * (1 - z)
-                            let dResetPre = dCandPre * rr[2 * h + j] * reset * (1 - reset)
+                            let dResetPre = dCandPre * rCand[j] * reset * (1 - reset)
                             dxr[j] = dZPre
-                            dxr[h + j] = dResetPre
-                            dxr[2 * h + j] = dCandPre
+                            dxReset[j] = dResetPre
+                            dxCand[j] = dCandPre
                             dhr2[j] = dZPre
-                            dhr2[h + j] = dResetPre
-                            dhr2[2 * h + j] = dCandPre * reset
+                            dhReset[j] = dResetPre
+                            dhCand[j] = dCandPre * reset
                             dhr[j] = dhv * z   // direct path h' = z ⊙ h + …
                         }
                     }

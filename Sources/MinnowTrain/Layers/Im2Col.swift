@@ -88,15 +88,15 @@ public struct ConvolutionGeometry: Equatable, Sendable {
     /// (possibly negative), as kernel offsets clipped to the input.
     @inline(__always)
     func validRows(origin: Int) -> (lower: Int, upper: Int) {
-        let lower = max(0, -origin)
-        return (lower, max(lower, min(kernelHeight, inputHeight - origin)))
+        let lower = max(0, 0 &- origin)
+        return (lower, max(lower, min(kernelHeight, inputHeight &- origin)))
     }
 
     /// Like `validRows` for columns.
     @inline(__always)
     func validColumns(origin: Int) -> (lower: Int, upper: Int) {
-        let lower = max(0, -origin)
-        return (lower, max(lower, min(kernelWidth, inputWidth - origin)))
+        let lower = max(0, 0 &- origin)
+        return (lower, max(lower, min(kernelWidth, inputWidth &- origin)))
     }
 }
 
@@ -105,7 +105,9 @@ public struct ConvolutionGeometry: Equatable, Sendable {
 /// For one item, `im2col` writes `outH·outW` rows of `kH·kW·C` values each (padding cells are
 /// zero); `col2im` adds such rows back into an input-shaped gradient. Each row's (kx, c) run
 /// for one kernel row is contiguous in the NHWC input, so both copy whole runs — for C = 1
-/// that is still `kW` values per copy rather than one value per branch.
+/// that is still `kW` values per copy rather than one value per branch. Index arithmetic wraps
+/// (`&+`, `&*`): the geometry was validated when the layer was built, so the hot loops skip the
+/// overflow checks.
 enum Im2Col {
     /// Fills `columns` (outH·outW × patchSize) from one item `input` (H·W·C).
     static func im2col(
@@ -116,14 +118,14 @@ enum Im2Col {
         let kernelRun = g.kernelWidth * c
         var dst = columns
         for oy in 0..<g.outputHeight {
-            let iy0 = oy * g.strideHeight - g.padTop
+            let iy0 = oy &* g.strideHeight &- g.padTop
             let rows = g.validRows(origin: iy0)
             for ox in 0..<g.outputWidth {
-                let ix0 = ox * g.strideWidth - g.padLeft
+                let ix0 = ox &* g.strideWidth &- g.padLeft
                 let cols = g.validColumns(origin: ix0)
                 if rows.lower == 0 && rows.upper == g.kernelHeight && cols.lower == 0 && cols.upper == g.kernelWidth {
                     // Interior window: kH straight runs of kW·C values.
-                    var src = input + (iy0 * rowStride + ix0 * c)
+                    var src = input + (iy0 &* rowStride &+ ix0 &* c)
                     for _ in 0..<g.kernelHeight {
                         for i in 0..<kernelRun { dst[i] = src[i] }
                         dst += kernelRun
@@ -131,14 +133,14 @@ enum Im2Col {
                     }
                     continue
                 }
-                let leading = cols.lower * c
-                let copied = (cols.upper - cols.lower) * c
-                let trailing = kernelRun - leading - copied
+                let leading = cols.lower &* c
+                let copied = (cols.upper &- cols.lower) &* c
+                let trailing = kernelRun &- leading &- copied
                 for ky in 0..<g.kernelHeight {
                     if ky < rows.lower || ky >= rows.upper {
                         for i in 0..<kernelRun { dst[i] = 0 }
                     } else {
-                        let src = input + ((iy0 + ky) * rowStride + (ix0 + cols.lower) * c)
+                        let src = input + ((iy0 &+ ky) &* rowStride &+ (ix0 &+ cols.lower) &* c)
                         for i in 0..<leading { dst[i] = 0 }
                         let mid = dst + leading
                         for i in 0..<copied { mid[i] = src[i] }
@@ -162,13 +164,13 @@ enum Im2Col {
         inputGradient.update(repeating: 0, count: g.inputItemCount)
         var src = columns
         for oy in 0..<g.outputHeight {
-            let iy0 = oy * g.strideHeight - g.padTop
+            let iy0 = oy &* g.strideHeight &- g.padTop
             let rows = g.validRows(origin: iy0)
             for ox in 0..<g.outputWidth {
-                let ix0 = ox * g.strideWidth - g.padLeft
+                let ix0 = ox &* g.strideWidth &- g.padLeft
                 let cols = g.validColumns(origin: ix0)
                 if rows.lower == 0 && rows.upper == g.kernelHeight && cols.lower == 0 && cols.upper == g.kernelWidth {
-                    var dst = inputGradient + (iy0 * rowStride + ix0 * c)
+                    var dst = inputGradient + (iy0 &* rowStride &+ ix0 &* c)
                     for _ in 0..<g.kernelHeight {
                         for i in 0..<kernelRun { dst[i] += src[i] }
                         src += kernelRun
@@ -176,11 +178,11 @@ enum Im2Col {
                     }
                     continue
                 }
-                let leading = cols.lower * c
-                let copied = (cols.upper - cols.lower) * c
+                let leading = cols.lower &* c
+                let copied = (cols.upper &- cols.lower) &* c
                 for ky in rows.lower..<rows.upper {
-                    let dst = inputGradient + ((iy0 + ky) * rowStride + (ix0 + cols.lower) * c)
-                    let run = src + (ky * kernelRun + leading)
+                    let dst = inputGradient + ((iy0 &+ ky) &* rowStride &+ (ix0 &+ cols.lower) &* c)
+                    let run = src + (ky &* kernelRun &+ leading)
                     for i in 0..<copied { dst[i] += run[i] }
                 }
                 src += g.patchSize

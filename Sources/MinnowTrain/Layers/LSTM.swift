@@ -115,13 +115,16 @@ public final class LSTM: Layer {
                     RecurrentMath.tanh(gr + 2 * h, count: h)
                     RecurrentMath.sigmoid(gr + 3 * h, count: h)
                     let cp = cPrevious + r * h, cn = cNext + r * h, tr = tcs + r * h, hn = hNext + r * h
+                    // One pointer per gate keeps index arithmetic (and its overflow checks) out
+                    // of the element loops.
+                    let gi = gr, gf = gr + h, gc = gr + 2 * h, go = gr + 3 * h
                     for j in 0..<h {
-                        let cell = gr[h + j] * cp[j] + gr[j] * gr[2 * h + j]
+                        let cell = gf[j] * cp[j] + gi[j] * gc[j]
                         cn[j] = cell
                         tr[j] = cell
                     }
                     RecurrentMath.tanh(tr, count: h)
-                    for j in 0..<h { hn[j] = gr[3 * h + j] * tr[j] }
+                    for j in 0..<h { hn[j] = go[j] * tr[j] }
                 }
             }
         }
@@ -169,15 +172,17 @@ public final class LSTM: Layer {
                             let inr = incoming + (first + r) * incomingStride
                             for j in 0..<h { dhr[j] += inr[j] }
                         }
+                        let gf = gr + h, gc = gr + 2 * h, go = gr + 3 * h
+                        let dgf = dgr + h, dgc = dgr + 2 * h, dgo = dgr + 3 * h
                         for j in 0..<h {
                             let dhv = dhr[j]
-                            let i = gr[j], fg = gr[h + j], cand = gr[2 * h + j], o = gr[3 * h + j]
+                            let i = gr[j], fg = gf[j], cand = gc[j], o = go[j]
                             let tcv = tr[j]
                             let dcv = dcr[j] + dhv * o * (1 - tcv * tcv)
                             dgr[j] = dcv * cand * i * (1 - i)
-                            dgr[h + j] = dcv * cp[j] * fg * (1 - fg)
-                            dgr[2 * h + j] = dcv * i * (1 - cand * cand)
-                            dgr[3 * h + j] = dhv * tcv * o * (1 - o)
+                            dgf[j] = dcv * cp[j] * fg * (1 - fg)
+                            dgc[j] = dcv * i * (1 - cand * cand)
+                            dgo[j] = dhv * tcv * o * (1 - o)
                             dcr[j] = dcv * fg
                         }
                     }

@@ -53,21 +53,22 @@ public final class MaxPool2D: Layer {
                         var y = out + n * outItem
                         var best = winners + n * outItem
                         for oy in 0..<g.outputHeight {
-                            let iy0 = oy * g.strideHeight - g.padTop
+                            let iy0 = oy &* g.strideHeight &- g.padTop
                             let rows = g.validRows(origin: iy0)
                             for ox in 0..<g.outputWidth {
-                                let ix0 = ox * g.strideWidth - g.padLeft
+                                let ix0 = ox &* g.strideWidth &- g.padLeft
                                 let cols = g.validColumns(origin: ix0)
                                 // The first valid cell seeds the maximum; later cells must be strictly
                                 // larger. Eight channels at a time in SIMD registers, the rest scalar.
-                                let first = ((iy0 + rows.lower) * g.inputWidth + ix0 + cols.lower) * c
+                                // (Index arithmetic wraps: the geometry was validated at build.)
+                                let first = ((iy0 &+ rows.lower) &* g.inputWidth &+ ix0 &+ cols.lower) &* c
                                 var ch = 0
-                                while ch + 8 <= c {
-                                    var maximum = SIMD8<Float>(loadingFrom: xi + first + ch)
-                                    var winner = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: first + ch)) &+ laneOffsets
+                                while ch &+ 8 <= c {
+                                    var maximum = SIMD8<Float>(loadingFrom: xi + (first &+ ch))
+                                    var winner = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: first &+ ch)) &+ laneOffsets
                                     for ky in rows.lower..<rows.upper {
                                         for kx in cols.lower..<cols.upper {
-                                            let offset = ((iy0 + ky) * g.inputWidth + ix0 + kx) * c + ch
+                                            let offset = ((iy0 &+ ky) &* g.inputWidth &+ ix0 &+ kx) &* c &+ ch
                                             let v = SIMD8<Float>(loadingFrom: xi + offset)
                                             let larger = v .> maximum
                                             maximum.replace(with: v, where: larger)
@@ -78,14 +79,14 @@ public final class MaxPool2D: Layer {
                                     }
                                     maximum.store(to: y + ch)
                                     winner.store(to: best + ch)
-                                    ch += 8
+                                    ch &+= 8
                                 }
                                 for ch in ch..<c {
-                                    var maximum = xi[first + ch]
-                                    var winner = Int32(truncatingIfNeeded: first + ch)
+                                    var maximum = xi[first &+ ch]
+                                    var winner = Int32(truncatingIfNeeded: first &+ ch)
                                     for ky in rows.lower..<rows.upper {
                                         for kx in cols.lower..<cols.upper {
-                                            let offset = ((iy0 + ky) * g.inputWidth + ix0 + kx) * c + ch
+                                            let offset = ((iy0 &+ ky) &* g.inputWidth &+ ix0 &+ kx) &* c &+ ch
                                             if xi[offset] > maximum {
                                                 maximum = xi[offset]
                                                 winner = Int32(truncatingIfNeeded: offset)
