@@ -32,6 +32,9 @@ void minnow_sgemm_ukernel_12x32__avx512f(size_t mr, size_t nr, size_t kc,
 void minnow_sgemm_ukernel_6x16__avx2_fma(size_t mr, size_t nr, size_t kc,
                                           const float *a, size_t a_rs, size_t a_cs,
                                           const float *b, float *c, size_t ldc, int load_c);
+void minnow_sgemm_ukernel_8x8__neonfma(size_t mr, size_t nr, size_t kc,
+                                       const float *a, size_t a_rs, size_t a_cs,
+                                       const float *b, float *c, size_t ldc, int load_c);
 void minnow_sgemm_ukernel_4x4__scalar(size_t mr, size_t nr, size_t kc,
                                        const float *a, size_t a_rs, size_t a_cs,
                                        const float *b, float *c, size_t ldc, int load_c);
@@ -39,12 +42,15 @@ void minnow_sgemm_ukernel_4x4__scalar(size_t mr, size_t nr, size_t kc,
 /// Elementwise kernels (same algorithm and operation order in every ISA → identical bits).
 void minnow_vexp__avx512f(const float *x, float *y, size_t count);
 void minnow_vexp__avx2_fma(const float *x, float *y, size_t count);
+void minnow_vexp__neon(const float *x, float *y, size_t count);
 void minnow_vexp__scalar(const float *x, float *y, size_t count);
 void minnow_vsigmoid__avx512f(const float *x, float *y, size_t count);
 void minnow_vsigmoid__avx2_fma(const float *x, float *y, size_t count);
+void minnow_vsigmoid__neon(const float *x, float *y, size_t count);
 void minnow_vsigmoid__scalar(const float *x, float *y, size_t count);
 void minnow_vtanh__avx512f(const float *x, float *y, size_t count);
 void minnow_vtanh__avx2_fma(const float *x, float *y, size_t count);
+void minnow_vtanh__neon(const float *x, float *y, size_t count);
 void minnow_vtanh__scalar(const float *x, float *y, size_t count);
 
 #endif

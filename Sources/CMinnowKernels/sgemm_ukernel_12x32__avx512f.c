@@ -1,4 +1,5 @@
 // AVX-512F SGEMM micro-kernel, 12 rows x 32 columns (24 zmm accumulators).
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #include <stdint.h>
 #include "sgemm_internal.h"
@@ -87,3 +88,4 @@ void minnow_sgemm_ukernel_12x32__avx512f(size_t mr, size_t nr, size_t kc,
 }
 
 #pragma clang attribute pop
+#endif

@@ -1,4 +1,5 @@
 // AVX2 + FMA3 SGEMM micro-kernel, 6 rows x 16 columns (12 ymm accumulators).
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #include <stdint.h>
 #include "sgemm_internal.h"
@@ -89,3 +90,4 @@ void minnow_sgemm_ukernel_6x16__avx2_fma(size_t mr, size_t nr, size_t kc,
 }
 
 #pragma clang attribute pop
+#endif

@@ -1,4 +1,5 @@
 // AVX2 + FMA3 elementwise exp / sigmoid / tanh (8 lanes, masked tail).
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #include "sgemm_internal.h"
 #include "vmath_constants.h"
@@ -75,3 +76,4 @@ ELEMENTWISE(minnow_vsigmoid__avx2_fma, sigmoid8)
 ELEMENTWISE(minnow_vtanh__avx2_fma, tanh8)
 
 #pragma clang attribute pop
+#endif

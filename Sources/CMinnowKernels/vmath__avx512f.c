@@ -1,4 +1,5 @@
 // AVX-512F elementwise exp / sigmoid / tanh (16 lanes, masked tail).
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #include "sgemm_internal.h"
 #include "vmath_constants.h"
@@ -75,3 +76,4 @@ ELEMENTWISE(minnow_vsigmoid__avx512f, sigmoid16)
 ELEMENTWISE(minnow_vtanh__avx512f, tanh16)
 
 #pragma clang attribute pop
+#endif

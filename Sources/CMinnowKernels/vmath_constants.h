@@ -2,6 +2,14 @@
 #define MINNOW_VMATH_CONSTANTS_H
 // Shared constants of the elementwise kernels (Cephes single-precision expf / tanhf).
 // Every ISA runs the same operations in the same order, so all variants agree bit for bit.
+// That needs every multiply and add rounded on its own: no contraction into fused
+// multiply-adds (GCC contracts across statements by default, and AArch64 always has FMA),
+// for the rest of each file that includes this header.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+#else
+#pragma STDC FP_CONTRACT OFF
+#endif
 
 #define VM_EXP_LO (-104.0f)          // exp(-104) rounds to 0
 #define VM_EXP_HI (89.0f)            // exp(89) overflows to +inf

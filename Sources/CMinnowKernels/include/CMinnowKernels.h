@@ -13,9 +13,11 @@ extern "C" {
 enum {
     MINNOW_CPU_AVX2 = 1,     ///< AVX2 and FMA3 (both required for the AVX2 kernels).
     MINNOW_CPU_AVX512F = 2,  ///< AVX-512 Foundation (OS state enabled).
+    MINNOW_CPU_NEON = 4,     ///< AArch64 Advanced SIMD (NEON, with fused multiply-add).
 };
 
-/// Returns a bit set of the instruction-set extensions the running CPU offers (CPUID).
+/// Returns a bit set of the instruction-set extensions the running CPU offers (CPUID on x86,
+/// HWCAP on Linux/AArch64, sysctl on Apple silicon).
 int minnow_cpu_features(void);
 
 /* ---- Instruction-set selection -------------------------------------------------------- */
@@ -25,6 +27,7 @@ enum {
     MINNOW_ISA_SCALAR = 0,   ///< Portable C, `fmaf`; 4x4 tiles.
     MINNOW_ISA_AVX2 = 1,     ///< AVX2 + FMA3; 6x16 tiles.
     MINNOW_ISA_AVX512 = 2,   ///< AVX-512F; 12x32 tiles.
+    MINNOW_ISA_NEON = 3,     ///< AArch64 NEON with FMA; 8x8 tiles.
 };
 
 /// The fastest kernel family the running CPU supports.

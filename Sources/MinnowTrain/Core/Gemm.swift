@@ -9,8 +9,10 @@ public enum KernelBackend: Int32, CaseIterable, Sendable {
     case avx2 = 1
     /// AVX-512F (12×32 GEMM tiles, 16-lane vector math).
     case avx512 = 2
+    /// AArch64 NEON with fused multiply-add (8×8 GEMM tiles, 4-lane vector math).
+    case neon = 3
 
-    /// The fastest family the running CPU supports (CPUID).
+    /// The fastest family the running CPU supports (CPUID on x86, HWCAP/sysctl on AArch64).
     public static var best: KernelBackend { KernelBackend(rawValue: minnow_best_isa()) ?? .scalar }
 
     /// Families the running CPU can execute.
