@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MinnowQuantize", targets: ["MinnowQuantize"]),
         .library(name: "MinnowProfile", targets: ["MinnowProfile"]),
         .library(name: "MinnowParity", targets: ["MinnowParity"]),
+        .library(name: "MinnowExport", targets: ["MinnowExport"]),
         .executable(name: "minnow", targets: ["minnow"]),
         .executable(name: "minnow-sim-host", targets: ["minnow-sim-host"]),
     ],
@@ -59,9 +60,16 @@ let package = Package(
             dependencies: ["MinnowRuntime", "MinnowData"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        // Host-side model exports: C header for firmware, one-time-step recurrent models.
+        .target(
+            name: "MinnowExport",
+            dependencies: ["MinnowRuntime"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         .executableTarget(
             name: "minnow",
-            dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile", "MinnowParity"],
+            dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile", "MinnowParity",
+                           "MinnowExport"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // Host half of firmware-sim: reference outputs and input blobs for the simulated boards.
@@ -103,6 +111,11 @@ let package = Package(
         .testTarget(
             name: "MinnowProfileTests",
             dependencies: ["MinnowProfile", "MinnowRuntime", "MinnowTrain"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "MinnowExportTests",
+            dependencies: ["MinnowExport", "MinnowRuntime", "MinnowTrain", "MinnowQuantize", "MinnowData"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

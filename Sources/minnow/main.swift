@@ -15,6 +15,7 @@ COMMANDS
   parity   int8 vs float on a data set: accuracy, agreement, per-layer SQNR (text, JSON, HTML)
   profile  flash, arena RAM and per-layer latency of a model (vs another, on a board)
   inspect  list a model's operators, shapes, types, parameters, MACs, flash and arena bytes
+  export   write a model as a C header for firmware, or its one-time-step (streaming) form
   help     show this text, or 'minnow help COMMAND'
 
 Run 'minnow COMMAND --help' for a command's options.
@@ -28,6 +29,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "quantize": (QuantizeCommand.help, QuantizeCommand.run),
     "profile": (ProfileCommand.help, ProfileCommand.run),
     "parity": (ParityCommand.help, ParityCommand.run),
+    "export": (ExportCommand.help, ExportCommand.run),
 ]
 
 var arguments = Array(CommandLine.arguments.dropFirst())

@@ -7,9 +7,10 @@
 /// The interpreter is a value over borrowed memory: the model bytes and the arena must outlive
 /// it, and copies share the same arena (do not invoke two copies concurrently).
 ///
-/// Recurrent state (int8 LSTM/GRU): by default it starts at zero on every `invoke()`. With
-/// `streaming`, it carries over from one `invoke()` to the next (one time step chunk after
-/// another) until `resetState()`; the float LSTM/GRU kernels always start from zero.
+/// Recurrent state (LSTM/GRU, float and int8): by default it starts at zero on every
+/// `invoke()`. With `streaming`, it carries over from one `invoke()` to the next (one time step
+/// chunk after another) until `resetState()`: feeding a sequence one step per invoke (a model
+/// exported with `minnow export --streaming`) gives the full-sequence model's outputs.
 public struct Interpreter: @unchecked Sendable {
     /// The model being executed.
     public let model: Model
@@ -124,8 +125,8 @@ public struct Interpreter: @unchecked Sendable {
         for op in 0..<model.operatorCount { try invokeOperator(op) }
     }
 
-    /// Zeroes the recurrent state of every int8 LSTM/GRU (for `streaming` interpreters: starts a
-    /// new sequence).
+    /// Zeroes the recurrent state of every LSTM/GRU (for `streaming` interpreters: starts a new
+    /// sequence).
     public func resetState() {
         for op in 0..<model.operatorCount {
             let code = model.operatorCode(op)
@@ -215,12 +216,14 @@ public struct Interpreter: @unchecked Sendable {
                            rows: count / xShape.last, channels: xShape.last)
         case .lstm:
             guard OperatorSelection.includes(.lstm, int8: false) else { return }
+            if !streaming { scratch(op).update(repeating: 0, count: 2 &* Int(options.units)) }  // h, c
             lstmFloat(input: x, steps: xShape[1], features: xShape[2],
                       inputWeights: floats(ins[1]), recurrentWeights: floats(ins[2]), bias: floats(ins[3]),
                       hidden: Int(options.units), returnSequences: options.returnSequences,
                       output: y, scratch: scratch(op))
         case .gru:
             guard OperatorSelection.includes(.gru, int8: false) else { return }
+            if !streaming { scratch(op).update(repeating: 0, count: Int(options.units)) }  // h
             gruFloat(input: x, steps: xShape[1], features: xShape[2],
                      inputWeights: floats(ins[1]), recurrentWeights: floats(ins[2]),
                      inputBias: floats(ins[3]), recurrentBias: floats(ins[4]),

@@ -2,7 +2,8 @@
 ///
 /// Per step: `a = Wx·x_t + bx`, `b = Wh·h + bh` (each `[3H]`), `z = σ(a_z + b_z)`,
 /// `r = σ(a_r + b_r)`, `n = tanh(a_n + r⊙b_n)`, `h = z⊙h + (1 − z)⊙n`. `scratch` holds `7H`
-/// floats (h, a, b) in the arena; the state starts at zero on every call.
+/// floats (h, a, b) in the arena; the state h continues from what scratch holds (the
+/// interpreter zeroes it unless streaming).
 func gruFloat(
     input x: UnsafePointer<Float>, steps: Int, features: Int,
     inputWeights wx: UnsafePointer<Float>, recurrentWeights wh: UnsafePointer<Float>,
@@ -14,7 +15,6 @@ func gruFloat(
     let a = scratch + hidden
     let b = scratch + 4 &* hidden
     let gates = 3 &* hidden
-    h.update(repeating: 0, count: hidden)
     for t in 0..<steps {
         let xt = x + t &* features
         for j in 0..<gates {

@@ -2,8 +2,8 @@
 ///
 /// Per step: `z = Wx·x_t + Wh·h + b` (each `[4H]`), `i = σ(z_i)`, `f = σ(z_f)`, `g = tanh(z_g)`,
 /// `o = σ(z_o)`, `c = f⊙c + i⊙g`, `h = o⊙tanh(c)`. `scratch` holds `6H` floats (h, c, z) in the
-/// arena; the state starts at zero on every call. Writes `h` per step when `returnSequences`,
-/// else the last `h`.
+/// arena; the state (h, c) continues from what scratch holds (the interpreter zeroes it unless
+/// streaming). Writes `h` per step when `returnSequences`, else the last `h`.
 func lstmFloat(
     input x: UnsafePointer<Float>, steps: Int, features: Int,
     inputWeights wx: UnsafePointer<Float>, recurrentWeights wh: UnsafePointer<Float>,
@@ -14,8 +14,6 @@ func lstmFloat(
     let c = scratch + hidden
     let z = scratch + 2 &* hidden
     let gates = 4 &* hidden
-    h.update(repeating: 0, count: hidden)
-    c.update(repeating: 0, count: hidden)
     for t in 0..<steps {
         let xt = x + t &* features
         for j in 0..<gates {
