@@ -5,6 +5,9 @@ import CMinnow
 #if !MINNOW_SINGLE_MODULE
 import MinnowRuntime
 #endif
+#if MINNOW_C_KERNELS
+import CMinnowInt8Kernels
+#endif
 
 /// What `minnow_init` places at the start of the caller's arena; `minnow_interpreter *` points
 /// here. The tag lets every call reject a pointer `minnow_init` did not return.
@@ -212,4 +215,13 @@ public func minnowStatusMessage(_ code: Int32) -> UnsafePointer<CChar> {
     default: message = "unknown status code"
     }
     return UnsafeRawPointer(message.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@_cdecl("minnow_int8_kernel_name")
+public func minnowInt8KernelName() -> UnsafePointer<CChar> {
+    #if MINNOW_C_KERNELS
+    if let name = minnow_qgemm_kernel_name(minnow_qgemm_best_kernel()) { return name }
+    #endif
+    let portable: StaticString = "portable"
+    return UnsafeRawPointer(portable.utf8Start).assumingMemoryBound(to: CChar.self)
 }

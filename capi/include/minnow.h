@@ -124,6 +124,11 @@ int minnow_arena_used(const minnow_interpreter *interpreter, size_t *bytes);
 /** A short English description of a status code ("arena too small", …). */
 const char *minnow_status_message(int status);
 
+/** The int8 GEMM kernel family this library runs on this CPU: "avx512vnni", "avx2", "neondot",
+ *  "neon" (chosen at run time on Linux targets) or "portable" (the Swift kernels of the
+ *  microcontroller builds). */
+const char *minnow_int8_kernel_name(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,6 @@
 /* Firmware main shared by every board: loads the model from flash, plans it into a static
  * arena of exactly ARENA_BYTES, runs each embedded input, and prints the raw output bytes in hex.
+ * It uses the runtime as a user does: libminnow.a and minnow.h from tools/runtime-lib.
  * Nothing here or in the runtime may allocate: the malloc family traps (see heap_guard.c).
  *
  * Output protocol (one record per line, parsed by firmware-sim/run):
@@ -10,10 +11,8 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include "minnow.h"
 #include "platform.h"
-#ifdef MINNOW_C_KERNELS
-#include "CMinnowInt8Kernels.h" /* boards whose int8 GEMM runs the C kernels: report which one */
-#endif
 
 #ifndef ARENA_BYTES
 #error "define ARENA_BYTES (exact arena size for this target)"
@@ -22,16 +21,9 @@
 extern const uint8_t minnow_model_start[], minnow_model_end[];
 extern const uint8_t minnow_inputs_start[], minnow_inputs_end[];
 
-int32_t minnow_fw_init(const void *bytes, intptr_t count, void *arena, intptr_t arena_count,
-                       void *slot, intptr_t slot_count, intptr_t *required);
-void *minnow_fw_tensor(int32_t is_output, intptr_t index, intptr_t *byte_count, int32_t *type);
-int32_t minnow_fw_invoke(void);
-
-/* The arena: static, 16-byte aligned, sized on the host for this target (second build). */
+/* The arena: static, 16-byte aligned, of exactly the size a probe image measured on this
+ * target (minnow_arena_used); the interpreter itself lives at its start. */
 static uint8_t arena[ARENA_BYTES] __attribute__((aligned(16)));
-/* The interpreter's own struct (model view, arena view, plan pointers): a zeroed static slot,
- * so the runtime keeps no initialized data of its own. */
-static uint8_t interpreter_slot[256] __attribute__((aligned(16)));
 
 /* ---- tiny formatted output (no stdio: newlib's stdio would allocate buffers) ---- */
 static char line[256];
@@ -85,21 +77,16 @@ int main(void) {
     const void *model = minnow_model_start;
     intptr_t model_bytes = minnow_model_end - minnow_model_start;
 
-    /* Load and plan: a probe image plans into a generous arena and reports what it used. */
+    /* Load and plan: a probe image plans into a generous arena and reports what it used
+     * (minnow_arena_used allocates nothing, unlike a size query for a very large model). */
     heap_guard_phase = "init";
     heap_guard_enabled = 1;
-    intptr_t used = 0;
-    int32_t status = minnow_fw_init(model, model_bytes, arena, ARENA_BYTES,
-                                    interpreter_slot, sizeof interpreter_slot, &used);
-    if (status == 2) {
-        put_str("arena_required "); put_dec((uint64_t)used); end_line();
-        return fail("arena", 2);
-    }
-    if (status == 8) {
-        put_str("interpreter_slot_required "); put_dec((uint64_t)used); end_line();
-        return fail("slot", 8);
-    }
-    if (status != 0) return fail("init", status);
+    minnow_interpreter *net = NULL;
+    size_t used = 0;
+    int32_t status = minnow_init(&net, model, (size_t)model_bytes, arena, ARENA_BYTES);
+    if (status == MINNOW_ARENA_TOO_SMALL) return fail("arena", status);
+    if (status != MINNOW_OK) return fail("init", status);
+    if (minnow_arena_used(net, &used) != MINNOW_OK) return fail("arena-used", 5);
     put_str("arena_required "); put_dec((uint64_t)used); end_line();
     put_str("arena_provided "); put_dec(ARENA_BYTES); end_line();
 #ifdef PROBE_ONLY
@@ -108,17 +95,16 @@ int main(void) {
     platform_exit(0);
 #endif
 
-    intptr_t in_bytes = 0, out_bytes = 0; int32_t in_type = 0, out_type = 0;
-    uint8_t *input = minnow_fw_tensor(0, 0, &in_bytes, &in_type);
-    const uint8_t *output = minnow_fw_tensor(1, 0, &out_bytes, &out_type);
-    if (!input || !output) return fail("tensor-type", 6);
+    minnow_tensor in, out;
+    if (minnow_input(net, 0, &in) != MINNOW_OK || minnow_output(net, 0, &out) != MINNOW_OK) return fail("tensor", 6);
+    uint8_t *input = in.data;
+    const uint8_t *output = out.data;
+    const intptr_t in_bytes = (intptr_t)in.bytes, out_bytes = (intptr_t)out.bytes;
     size_t total = (size_t)(minnow_inputs_end - minnow_inputs_start);
     if (in_bytes == 0 || total % (size_t)in_bytes != 0) return fail("input-size", 7);
     size_t count = total / (size_t)in_bytes;
 
-#ifdef MINNOW_C_KERNELS
-    put_str("int8_gemm_kernel "); put_str(minnow_qgemm_kernel_name(minnow_qgemm_best_kernel())); end_line();
-#endif
+    put_str("int8_gemm_kernel "); put_str(minnow_int8_kernel_name()); end_line();
     uint64_t calib = platform_calibrate();
     put_str("calib_ticks "); put_dec(calib); put_str(" "); put_dec(PLATFORM_CALIB_INSNS); end_line();
 
@@ -127,16 +113,13 @@ int main(void) {
         for (intptr_t b = 0; b < in_bytes; b++) input[b] = src[b];
         heap_guard_phase = "invoke";
         uint64_t t0 = platform_ticks();
-        status = minnow_fw_invoke();
+        status = minnow_invoke(net);
         uint64_t t1 = platform_ticks();
         if (status != 0) return fail("invoke", status);
         put_str("out "); put_dec(i); put_str(" "); put_hex_bytes(output, (size_t)out_bytes); end_line();
         put_str("ticks "); put_dec(i); put_str(" "); put_dec(t1 - t0); end_line();
     }
 
-    /* A device sizes its arena with the host's figure and only calls Interpreter(model:arena:):
-     * Interpreter.requiredArenaBytes is a host-side query (it plans in temporary memory, which
-     * the standard library takes from the heap for large models), so the firmware never calls it. */
     heap_guard_enabled = 0;
 
     put_str("stack_bytes "); put_dec(stack_used(main_sp)); end_line();
