@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(
             name: "MinnowRuntimeTests",
             dependencies: ["MinnowRuntime", "CMallocCounter"],
-            exclude: ["Fuzz"],
+            exclude: ["Fuzz", "Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(
