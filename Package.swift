@@ -24,7 +24,8 @@ let package = Package(
         .target(
             name: "MinnowRuntime",
             dependencies: ["CMinnowInt8Kernels"],
-            swiftSettings: [.enableExperimentalFeature("Extern")] + fastRelease,
+            exclude: ["Operators/ADDING_AN_OPERATOR.md"],
+            swiftSettings: [.enableExperimentalFeature("Extern"), .define("MINNOW_C_KERNELS")] + fastRelease,
             linkerSettings: [.linkedLibrary("m")]
         ),
         // C micro-kernels with per-ISA variants chosen at run time (CPUID).
@@ -54,13 +55,13 @@ let package = Package(
         .target(
             name: "MinnowQuantize",
             dependencies: ["MinnowRuntime", "MinnowData"],
-            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+            swiftSettings: fastRelease
         ),
         // Host-side cost reports: inspection, MACs, flash/RAM breakdown, latency, HTML.
         .target(
             name: "MinnowProfile",
             dependencies: ["MinnowRuntime"],
-            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+            swiftSettings: fastRelease
         ),
         // Host-side int8-vs-float comparison: accuracy, agreement, per-layer error, reports.
         .target(
@@ -78,7 +79,7 @@ let package = Package(
             name: "minnow-sim-host",
             dependencies: ["MinnowRuntime", "MinnowData"],
             path: "firmware-sim/host",
-            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+            swiftSettings: fastRelease
         ),
         // Int8 GEMM speed against ONNX Runtime (driven by tools/bench-gemm).
         .executableTarget(
@@ -91,8 +92,7 @@ let package = Package(
         .testTarget(
             name: "MinnowRuntimeTests",
             dependencies: ["MinnowRuntime", "CMallocCounter"],
-            exclude: ["Fuzz", "Fixtures"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            exclude: ["Fuzz", "Fixtures"]
         ),
         .testTarget(
             name: "MinnowDataTests",
@@ -101,8 +101,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MinnowQuantizeTests",
-            dependencies: ["MinnowQuantize", "MinnowRuntime", "MinnowData", "MinnowTrain"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            dependencies: ["MinnowQuantize", "MinnowRuntime", "MinnowData", "MinnowTrain"]
         ),
         .testTarget(
             name: "MinnowParityTests",
@@ -112,8 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MinnowProfileTests",
-            dependencies: ["MinnowProfile", "MinnowRuntime", "MinnowTrain"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            dependencies: ["MinnowProfile", "MinnowRuntime", "MinnowTrain"]
         ),
         .testTarget(
             name: "MinnowTrainTests",

@@ -65,31 +65,32 @@ public enum ParityRunner {
     }
 
     /// How many items give byte-identical int8 outputs with the optimized kernels and with their
-    /// reference twins (`RuntimeTesting.usesReferenceKernels`).
+    /// reference twins (an interpreter on `KernelPath.reference`).
     public static func referenceAgreement(int8Model bytes: [UInt8], path: String, data: LabeledDataset,
                                           limit: Int? = nil) throws -> (identical: Int, compared: Int) {
         let count = min(limit ?? data.count, data.count)
         return try withInterpreter(bytes, path: path, preservingAllTensors: false) { model, interpreter in
-            let itemSize = data.itemShape.reduce(1, *)
-            let outputs = interpreter.outputCount(0)
-            var identical = 0
-            var optimized = [Float](repeating: 0, count: outputs)
-            defer { RuntimeTesting.usesReferenceKernels = false }
-            try data.features.withUnsafeBufferPointer { features in
-                for i in 0..<count {
-                    // The input is set before each invoke: the plan may reuse its memory once the
-                    // first operator has read it.
-                    interpreter.setInput(0, from: features.baseAddress! + i * itemSize)
-                    RuntimeTesting.usesReferenceKernels = false
-                    try interpreter.invoke()
-                    for j in 0..<outputs { optimized[j] = interpreter.outputValue(0, j) }
-                    RuntimeTesting.usesReferenceKernels = true
-                    interpreter.setInput(0, from: features.baseAddress! + i * itemSize)
-                    try interpreter.invoke()
-                    if (0..<outputs).allSatisfy({ interpreter.outputValue(0, $0).bitPattern == optimized[$0].bitPattern }) { identical += 1 }
+            try Interpreter.withHeapArena(
+                for: model, kernels: .reference, startFailure: { Failure(description: "\(path): \($0)") }
+            ) { reference in
+                let itemSize = data.itemShape.reduce(1, *)
+                let outputs = interpreter.outputCount(0)
+                var identical = 0
+                try data.features.withUnsafeBufferPointer { features in
+                    for i in 0..<count {
+                        // The input is set before each invoke: the plan may reuse its memory once
+                        // the first operator has read it.
+                        interpreter.setInput(0, from: features.baseAddress! + i * itemSize)
+                        reference.setInput(0, from: features.baseAddress! + i * itemSize)
+                        try interpreter.invoke()
+                        try reference.invoke()
+                        if (0..<outputs).allSatisfy({ interpreter.outputValue(0, $0).bitPattern == reference.outputValue(0, $0).bitPattern }) {
+                            identical += 1
+                        }
+                    }
                 }
+                return (identical, count)
             }
-            return (identical, count)
         }
     }
 

@@ -44,11 +44,6 @@ guard let command = commands[name] else {
     Terminal.note("minnow: unknown command '\(name)'\n\n\(usage)")
     exit(2)
 }
-// Test-only fault injection (tools/parity-check proves the parity gates can fail).
-if ProcessInfo.processInfo.environment["MINNOW_TEST_BREAK_ROUNDING"] == "1" {
-    MinnowRuntime.RuntimeTesting.breaksRounding = true
-    Terminal.note("minnow: MINNOW_TEST_BREAK_ROUNDING=1: requantization truncates (deliberate fault for tests)")
-}
 do {
     try command.run(arguments)
 } catch let error as CLIError {

@@ -31,7 +31,7 @@ int32_t minnow_fw_invoke(void);
 static uint8_t arena[ARENA_BYTES] __attribute__((aligned(16)));
 /* The interpreter's own struct (model view, arena view, plan pointers): a zeroed static slot,
  * so the runtime keeps no initialized data of its own. */
-static uint8_t interpreter_slot[256] __attribute__((aligned(16)));
+static uint8_t interpreter_slot[512] __attribute__((aligned(16)));
 
 /* ---- tiny formatted output (no stdio: newlib's stdio would allocate buffers) ---- */
 static char line[256];

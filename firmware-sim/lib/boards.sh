@@ -96,7 +96,7 @@ runtime_sources() {
 
 # Swift conditions that compile in only the kernels of the operators listed in $1 (lines
 # `TYPE CODE`, e.g. `int8 conv2D`, as `minnow-sim-host prepare` prints them); see
-# Sources/MinnowRuntime/Interpreter/OperatorSelection.swift.
+# KernelSelection in Sources/MinnowRuntime/Operators/Operator.swift.
 operator_defines() {
     echo -DMINNOW_SELECTED_OPERATORS
     awk 'NF == 2 { t = toupper($1); print "-DMINNOW_OP_" t "_" toupper($2); print "-DMINNOW_OPS_ANY_" t }' <<<"$1" |
