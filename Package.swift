@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "MinnowParity",
             dependencies: ["MinnowRuntime", "MinnowData"],
-            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+            swiftSettings: fastRelease
         ),
         .executableTarget(
             name: "minnow",
@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "MinnowDataTests",
             dependencies: ["MinnowData"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            exclude: ["Fuzz"]
         ),
         .testTarget(
             name: "MinnowQuantizeTests",
@@ -107,8 +107,7 @@ let package = Package(
         .testTarget(
             name: "MinnowParityTests",
             dependencies: ["MinnowParity", "MinnowRuntime", "MinnowData", "MinnowTrain", "MinnowQuantize"],
-            exclude: ["Golden"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            exclude: ["Golden"]
         ),
         .testTarget(
             name: "MinnowProfileTests",
