@@ -38,14 +38,20 @@ public enum CSVReader {
     public static func load(path: String, options: CSVOptions = CSVOptions(), itemShape: [Int]? = nil,
                             limits: DataLimits = .fromEnvironment) throws(DataError) -> LabeledDataset {
         try FileBytes.withContents(of: path) { (raw) throws(DataError) -> LabeledDataset in
-            guard Gzip.isGzip(raw) else {
-                return try parse(raw, source: path, options: options, itemShape: itemShape, limits: limits)
-            }
-            let text = try FileBytes.gunzip(raw, path: path, maximumOutput: limits.inflateAllowance(forCompressedBytes: raw.count),
-                                            limitAdvice: limits.expansionAdvice(compressedBytes: raw.count))
-            return try text.withBytes { (bytes) throws(DataError) in
-                try parse(bytes, source: path, options: options, itemShape: itemShape, limits: limits)
-            }
+            try decode(raw, source: path, options: options, itemShape: itemShape, limits: limits)
+        }
+    }
+
+    /// Parses the contents of a CSV file, gzip-compressed or not; `source` names the file.
+    static func decode(_ raw: UnsafeRawBufferPointer, source: String, options: CSVOptions, itemShape: [Int]?,
+                       limits: DataLimits) throws(DataError) -> LabeledDataset {
+        guard Gzip.isGzip(raw) else {
+            return try parse(raw, source: source, options: options, itemShape: itemShape, limits: limits)
+        }
+        let text = try FileBytes.gunzip(raw, path: source, maximumOutput: limits.inflateAllowance(forCompressedBytes: raw.count),
+                                        limitAdvice: limits.expansionAdvice(compressedBytes: raw.count))
+        return try text.withBytes { (bytes) throws(DataError) in
+            try parse(bytes, source: source, options: options, itemShape: itemShape, limits: limits)
         }
     }
 

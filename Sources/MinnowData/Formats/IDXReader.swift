@@ -20,18 +20,23 @@ public enum IDXReader {
     /// For a gzip file the header is decoded first, and the whole file may then decompress to
     /// exactly what its dimensions declare, and no more; declared sizes are bounded by `limits`.
     public static func read(path: String, limits: DataLimits = .fromEnvironment) throws(DataError) -> IDXArray {
-        let bytes = try FileBytes.withContents(of: path) { (raw) throws(DataError) -> [UInt8] in
-            guard Gzip.isGzip(raw) else { return Array(raw) }
-            let header = try declaredHeader(gzip: raw, source: path, limits: limits)
-            let allowance = limits.inflateAllowance(forCompressedBytes: raw.count)
-            guard header.fileBytes <= allowance else {
-                throw DataError(.invalidFormat, file: path,
-                                "IDX header declares dimensions \(header.dimensions) (\(groupedDigits(header.fileBytes)) bytes), but \(limits.expansionAdvice(compressedBytes: raw.count))")
-            }
-            return try FileBytes.gunzip(raw, path: path, maximumOutput: header.fileBytes,
-                                        limitAdvice: "its IDX header declares dimensions \(header.dimensions), \(groupedDigits(header.fileBytes)) bytes with the header")
+        try FileBytes.withContents(of: path) { (raw) throws(DataError) in try decode(raw, source: path, limits: limits) }
+    }
+
+    /// Decodes the contents of an IDX file, gzip-compressed or raw; `source` names the file.
+    static func decode(_ raw: UnsafeRawBufferPointer, source: String, limits: DataLimits) throws(DataError) -> IDXArray {
+        guard Gzip.isGzip(raw) else {
+            return try parse(Array(raw), source: source, limits: limits)
         }
-        return try parse(bytes, source: path, limits: limits)
+        let header = try declaredHeader(gzip: raw, source: source, limits: limits)
+        let allowance = limits.inflateAllowance(forCompressedBytes: raw.count)
+        guard header.fileBytes <= allowance else {
+            throw DataError(.invalidFormat, file: source,
+                            "IDX header declares dimensions \(header.dimensions) (\(groupedDigits(header.fileBytes)) bytes), but \(limits.expansionAdvice(compressedBytes: raw.count))")
+        }
+        let bytes = try FileBytes.gunzip(raw, path: source, maximumOutput: header.fileBytes,
+                                         limitAdvice: "its IDX header declares dimensions \(header.dimensions), \(groupedDigits(header.fileBytes)) bytes with the header")
+        return try parse(bytes, source: source, limits: limits)
     }
 
     /// Parses IDX bytes; `source` names the file in errors.
