@@ -23,12 +23,19 @@ enum EvalCommand {
         let bytes = try ModelFile.read(path)
         let data = try DataLoading.load(args.string("data") ?? "fashion-mnist:test")
         let json = args.flag("json")
+        let limit = try args.positiveInt("limit")
+        do {
+            // Validate model and data (zero items) before announcing the work.
+            _ = try RuntimeEvaluation.run(modelBytes: bytes, on: data, limit: 0)
+        } catch let error as TrainError {
+            throw CLIError("\(path): \(error.description)", isUsage: false)
+        }
         if !json { Terminal.note("evaluating \(path) on \(data.sourceDescription)") }
         var bar = ProgressBar(title: "eval", quiet: json)
         let start = Date()
         let result: RuntimeEvaluation
         do {
-            result = try RuntimeEvaluation.run(modelBytes: bytes, on: data, limit: try args.positiveInt("limit")) { done, total in
+            result = try RuntimeEvaluation.run(modelBytes: bytes, on: data, limit: limit) { done, total in
                 bar.update(done: done, total: total, elapsed: Date().timeIntervalSince(start), detail: "")
             }
         } catch let error as TrainError {
