@@ -93,6 +93,17 @@ public struct LabeledDataset: Sendable {
         return result
     }
 
+    /// Throws unless the labels of the first `limit` items (all by default) lie in
+    /// `0..<classCount`, the classes of `model`'s output; the error names the data, the row
+    /// and the value. Call it before sizing anything by the number of classes.
+    public func checkLabels(classCount: Int, of model: String, limit: Int? = nil) throws(DataError) {
+        let checked = labels.prefix(min(max(limit ?? count, 0), count))
+        guard let bad = checked.firstIndex(where: { $0 < 0 || Int($0) >= classCount }) else { return }
+        let range = classCount > 0 ? "the \(classCount) classes 0…\(classCount - 1)" : "any class (the output has none)"
+        throw DataError(.invalidValue, file: sourceDescription,
+                        "data row \(bad + 1) (item \(bad)) has label \(labels[bad]), outside \(range) of \(model)")
+    }
+
     /// How many items carry each label, indexed by class.
     public func labelHistogram() -> [Int] {
         var histogram = [Int](repeating: 0, count: classCount)

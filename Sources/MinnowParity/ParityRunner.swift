@@ -30,8 +30,10 @@ public enum ParityRunner {
                 guard classes <= ConfusionMatrix.maximumClassCount else {
                     throw Failure(description: "\(floatPath): the output has \(classes) values; parity compares classifiers of at most \(ConfusionMatrix.maximumClassCount) classes")
                 }
-                if let bad = data.labels.prefix(count).firstIndex(where: { $0 < 0 || Int($0) >= classes }) {
-                    throw Failure(description: "\(data.sourceDescription): data row \(bad + 1) (item \(bad)) has label \(data.labels[bad]), outside the \(classes) classes 0…\(classes - 1) that \(floatPath) and \(int8Path) predict")
+                do {
+                    try data.checkLabels(classCount: classes, of: "\(floatPath) and \(int8Path)", limit: count)
+                } catch {
+                    throw Failure(description: "\(error)")
                 }
                 let pairs = matchLayers(floatModel, int8Model)
                 var errors = [LayerError](repeating: LayerError(), count: pairs.count)

@@ -252,6 +252,20 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
+    // MARK: labels against a model's classes
+
+    func testLabelsOutsideTheModelsClassesNameRowAndValue() throws {
+        let data = try LabeledDataset(features: [0, 1, 2, 3], itemShape: [1], labels: [0, 9, Int32.max, 1], sourceDescription: "CSV l.csv")
+        XCTAssertEqual(data.classCount, Int(Int32.max) + 1, "the data alone cannot know the classes")
+        XCTAssertThrowsError(try data.checkLabels(classCount: 10, of: "m.minnow")) { error in
+            XCTAssertEqual("\(error)", "CSV l.csv: data row 3 (item 2) has label 2147483647, outside the 10 classes 0…9 of m.minnow")
+        }
+        XCTAssertThrowsError(try data.checkLabels(classCount: 5, of: "m")) { error in
+            XCTAssertTrue("\(error)".contains("data row 2 (item 1) has label 9"), "\(error)")
+        }
+        XCTAssertNoThrow(try data.checkLabels(classCount: 10, of: "m", limit: 2))
+    }
+
     // MARK: files that are not files
 
     func testDevicesAndDirectoriesAreRefusedWithoutReading() throws {

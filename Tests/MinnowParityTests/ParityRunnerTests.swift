@@ -95,7 +95,7 @@ final class ParityRunnerTests: XCTestCase {
             let message = failure {
                 try ParityRunner.run(floatModel: float, floatPath: "f.minnow", int8Model: int8, int8Path: "q.minnow", data: data)
             }
-            XCTAssertEqual(message, "toy data: data row 4 (item 3) has label \(label), outside the 3 classes 0…2 that f.minnow and q.minnow predict")
+            XCTAssertEqual(message, "toy data: data row 4 (item 3) has label \(label), outside the 3 classes 0…2 of f.minnow and q.minnow")
         }
         // Labels beyond a --limit are not looked at.
         let data = try dataset(count: 5, itemShape: [4, 4, 1], classes: 3, labels: [0, 1, 2, Int32.max, 0])

@@ -1,5 +1,6 @@
 import Foundation
 import MinnowData
+import MinnowRuntime
 import MinnowTrain
 
 enum EvalCommand {
@@ -30,6 +31,11 @@ enum EvalCommand {
         } catch let error as TrainError {
             throw CLIError("\(path): \(error.description)", isUsage: false)
         }
+        // Labels are class indices: one the model cannot predict is an error, not a miss.
+        let classes = try ModelFile.withModel(bytes, path: path) { model in
+            model.outputs.isEmpty ? 0 : model.tensorShape(model.outputs[0]).elementCount
+        }
+        try data.checkLabels(classCount: classes, of: path, limit: limit)
         if !json { Terminal.note("evaluating \(path) on \(data.sourceDescription)") }
         var bar = ProgressBar(title: "eval", quiet: json)
         let start = Date()
