@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "minnow",
             dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile", "MinnowParity"],
-            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+            swiftSettings: fastRelease
         ),
         // Host half of firmware-sim: reference outputs and input blobs for the simulated boards.
         .executableTarget(
