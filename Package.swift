@@ -67,12 +67,12 @@ let package = Package(
         .target(
             name: "MinnowParity",
             dependencies: ["MinnowRuntime", "MinnowData"],
-            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+            swiftSettings: fastRelease
         ),
         .executableTarget(
             name: "minnow",
             dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile", "MinnowParity"],
-            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+            swiftSettings: fastRelease
         ),
         // Host half of firmware-sim: reference outputs and input blobs for the simulated boards.
         .executableTarget(
@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "MinnowDataTests",
             dependencies: ["MinnowData"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            exclude: ["Fuzz"]
         ),
         .testTarget(
             name: "MinnowQuantizeTests",
@@ -106,8 +106,7 @@ let package = Package(
         .testTarget(
             name: "MinnowParityTests",
             dependencies: ["MinnowParity", "MinnowRuntime", "MinnowData", "MinnowTrain", "MinnowQuantize"],
-            exclude: ["Golden"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            exclude: ["Golden"]
         ),
         .testTarget(
             name: "MinnowProfileTests",

@@ -4,7 +4,9 @@ import Foundation
 /// confusion-matrix difference (int8 − float) as a heat map.
 public enum ParityHTML {
     public static func render(_ r: ParityReport, classNames: [String]? = nil) -> String {
-        let names = classNames ?? (0..<r.floatConfusion.classCount).map { "\($0)" }
+        // Class names only when there is one per class of the models' output.
+        let classes = r.floatConfusion.classCount
+        let names = classNames.flatMap { $0.count == classes ? $0 : nil } ?? (0..<classes).map { "\($0)" }
         return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>Minnow parity: \(escape(r.int8Model))</title>
@@ -32,30 +34,45 @@ public enum ParityHTML {
         """
     }
 
+    /// Width in pixels that a line of SVG text at 11 px takes, at most (for sizing the picture
+    /// to its labels, so none is clipped).
+    static func textWidth(_ text: String) -> Double { Double(text.count) * 7 }
+
     static func sqnrBars(_ r: ParityReport) -> String {
-        let rowH = 24.0, labelW = 250.0, barW = 520.0
+        let rowH = 24.0, barW = 520.0
         let finite = r.layers.map(\.error.sqnrDecibels).filter(\.isFinite)
         let top = max(60, (finite.max() ?? 60).rounded(.up))
         let worst = r.worstLayer?.name
-        var svg = "<svg width=\"900\" height=\"\(Int(rowH * Double(r.layers.count) + 30))\" role=\"img\" aria-label=\"SQNR per layer\">"
+        let labels = r.layers.map { String("\($0.name) (\($0.op))".prefix(38)) }
+        let labelW = max(120, (labels.map(textWidth).max() ?? 0) + 10)
+        var content = "", right = labelW + barW
         for (i, l) in r.layers.enumerated() {
             let y = Double(i) * rowH + 4
             let v = l.error.sqnrDecibels
             let w = v.isFinite ? max(1, barW * max(0, v) / top) : barW
             let color = l.name == worst ? "#e45756" : (v >= 30 || !v.isFinite ? "#54a24b" : "#f58518")
-            svg += "<text x=\"0\" y=\"\(f(y + 15))\">\(escape(String("\(l.name) (\(l.op))".prefix(38))))</text>"
-            svg += "<rect x=\"\(f(labelW))\" y=\"\(f(y + 3))\" width=\"\(f(w))\" height=\"16\" fill=\"\(color)\"><title>\(escape(l.name)): \(v.isFinite ? String(format: "%.2f dB", v) : "exact")</title></rect>"
-            svg += "<text x=\"\(f(labelW + w + 6))\" y=\"\(f(y + 15))\">\(v.isFinite ? String(format: "%.1f dB", v) : "exact") · cos \(String(format: "%.5f", l.error.cosine))\(l.name == worst ? " · worst" : "")</text>"
+            let detail = "\(v.isFinite ? String(format: "%.1f dB", v) : "exact") · cos \(String(format: "%.5f", l.error.cosine))\(l.name == worst ? " · worst" : "")"
+            content += "<text x=\"0\" y=\"\(f(y + 15))\">\(escape(labels[i]))</text>"
+            content += "<rect x=\"\(f(labelW))\" y=\"\(f(y + 3))\" width=\"\(f(w))\" height=\"16\" fill=\"\(color)\"><title>\(escape(l.name)): \(v.isFinite ? String(format: "%.2f dB", v) : "exact")</title></rect>"
+            content += "<text x=\"\(f(labelW + w + 6))\" y=\"\(f(y + 15))\">\(detail)</text>"
+            right = max(right, labelW + w + 6 + textWidth(detail))
         }
         let axisY = Double(r.layers.count) * rowH + 20
         for tick in stride(from: 0.0, through: top, by: 10) {
-            svg += "<text x=\"\(f(labelW + barW * tick / top))\" y=\"\(f(axisY))\" text-anchor=\"middle\" fill=\"#6b7785\">\(Int(tick))</text>"
+            content += "<text x=\"\(f(labelW + barW * tick / top))\" y=\"\(f(axisY))\" text-anchor=\"middle\" fill=\"#6b7785\">\(Int(tick))</text>"
         }
-        return svg + "</svg>"
+        return "<svg width=\"\(Int(right.rounded(.up)) + 10)\" height=\"\(Int(rowH * Double(r.layers.count) + 30))\" role=\"img\" aria-label=\"SQNR per layer\">" + content + "</svg>"
     }
+
+    /// Above this many classes the heat map would be unreadable (and huge); the JSON report
+    /// still has every cell.
+    static let heatMapMaximumClasses = 64
 
     static func heatMap(_ r: ParityReport, names: [String]) -> String {
         let n = r.floatConfusion.classCount
+        guard n <= heatMapMaximumClasses else {
+            return "<p>\(n) classes: the heat map is drawn for at most \(heatMapMaximumClasses); <code>minnow parity --json</code> gives every cell.</p>"
+        }
         let cell = 44.0, left = 110.0, topMargin = 90.0
         let diff = (0..<n).flatMap { row in (0..<n).map { col in r.int8Confusion[row, col] - r.floatConfusion[row, col] } }
         let scale = Double(max(1, diff.map { abs($0) }.max() ?? 1))

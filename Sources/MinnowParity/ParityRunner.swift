@@ -10,19 +10,33 @@ public enum ParityRunner {
     /// Compares predictions, confusion matrices and every layer whose activation tensor has the
     /// same name in both models (the quantizer keeps activation names). Both interpreters keep
     /// all tensors so intermediate activations can be read after `invoke()`.
+    ///
+    /// Refuses, before running anything, models that do not correspond (`checkCorrespondence`),
+    /// more output classes than `ConfusionMatrix.maximumClassCount`, and labels outside the
+    /// models' classes.
     public static func run(floatModel floatBytes: [UInt8], floatPath: String, int8Model int8Bytes: [UInt8], int8Path: String,
                            data: LabeledDataset, limit: Int? = nil,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> ParityReport {
         let count = min(limit ?? data.count, data.count)
         return try withInterpreter(floatBytes, path: floatPath) { floatModel, floatRun in
             try withInterpreter(int8Bytes, path: int8Path) { int8Model, int8Run in
-                let itemSize = data.itemShape.reduce(1, *)
+                try checkCorrespondence(floatModel: floatModel, floatPath: floatPath, int8Model: int8Model, int8Path: int8Path)
+                let itemSize = data.itemSize
                 for (path, interpreter) in [(floatPath, floatRun), (int8Path, int8Run)] where interpreter.inputCount(0) != itemSize {
                     throw Failure(description: "\(path): input holds \(interpreter.inputCount(0)) values but \(data.sourceDescription) items have \(itemSize)")
                 }
+                // The confusion matrix is sized by what the models can predict, never by a label.
+                let classes = floatRun.outputCount(0)
+                guard classes <= ConfusionMatrix.maximumClassCount else {
+                    throw Failure(description: "\(floatPath): the output has \(classes) values; parity compares classifiers of at most \(ConfusionMatrix.maximumClassCount) classes")
+                }
+                do {
+                    try data.checkLabels(classCount: classes, of: "\(floatPath) and \(int8Path)", limit: count)
+                } catch {
+                    throw Failure(description: "\(error)")
+                }
                 let pairs = matchLayers(floatModel, int8Model)
                 var errors = [LayerError](repeating: LayerError(), count: pairs.count)
-                let classes = max(data.classCount, floatRun.outputCount(0))
                 var floatConfusion = ConfusionMatrix(classCount: classes), int8Confusion = ConfusionMatrix(classCount: classes)
                 var floatCorrect = 0, int8Correct = 0, agreeing = 0
                 var floatPredictions = [Int32]()
@@ -62,6 +76,67 @@ public enum ParityRunner {
                     floatPredictions: floatPredictions)
             }
         }
+    }
+
+    /// Throws unless `int8Model` is a conversion of `floatModel`: the same input and output
+    /// shapes, and every int8 layer (other than the quantize and dequantize steps a conversion
+    /// adds) has a float activation of the same name and shape. The float model may have more
+    /// layers (batch norm and activations are folded into the int8 layers). The message says
+    /// what differs.
+    public static func checkCorrespondence(floatModel: Model, floatPath: String, int8Model: Model, int8Path: String) throws {
+        func refuse(_ reason: String) -> Failure {
+            Failure(description: "\(int8Path) is not a conversion of \(floatPath): \(reason)")
+        }
+        func shapes(_ model: Model, _ tensors: TensorIndexList) -> [[Int]] { tensors.map { model.tensorShape($0).dimensions } }
+        let floatInputs = shapes(floatModel, floatModel.inputs), int8Inputs = shapes(int8Model, int8Model.inputs)
+        guard floatInputs == int8Inputs else {
+            throw refuse("input shape differs: \(describe(floatInputs)) in the float model, \(describe(int8Inputs)) in the int8 model")
+        }
+        let floatOutputs = shapes(floatModel, floatModel.outputs), int8Outputs = shapes(int8Model, int8Model.outputs)
+        guard floatOutputs == int8Outputs else {
+            throw refuse("output shape differs: \(describe(floatOutputs)) in the float model, \(describe(int8Outputs)) in the int8 model")
+        }
+        var floatByName: [String: Int] = [:]
+        for t in 0..<floatModel.tensorCount where !floatModel.isConstant(t) && floatModel.tensorType(t) == .float32 {
+            floatByName[floatModel.tensorName(t)] = t
+        }
+        var layers = 0
+        var unmatched: [String] = []
+        for op in 0..<int8Model.operatorCount {
+            let code = int8Model.operatorCode(op)
+            if code == .quantize || code == .dequantize { continue }
+            layers += 1
+            let t = int8Model.operatorOutputs(op)[0]
+            let name = int8Model.tensorName(t)
+            guard !name.isEmpty else {
+                unmatched.append("operator \(op) (\(code), unnamed)")
+                continue
+            }
+            guard let f = floatByName[name] else {
+                unmatched.append("\(name) (\(code))")
+                continue
+            }
+            let floatShape = floatModel.tensorShape(f), int8Shape = int8Model.tensorShape(t)
+            guard floatShape == int8Shape else {
+                unmatched.append("\(name) (\(code), shape \(int8Shape.dimensions) but \(floatShape.dimensions) in the float model)")
+                continue
+            }
+        }
+        guard layers > 0 else { throw refuse("the int8 model has no layers to compare") }
+        if unmatched.count == layers {
+            throw refuse("no corresponding layers: none of the int8 model's \(layers) layers has a float activation of the same name and shape (\(list(unmatched)))")
+        }
+        if !unmatched.isEmpty {
+            throw refuse("\(unmatched.count) of \(layers) int8 layers have no float activation of the same name and shape: \(list(unmatched))")
+        }
+    }
+
+    private static func describe(_ shapes: [[Int]]) -> String {
+        shapes.count == 1 ? "\(shapes[0])" : "\(shapes)"
+    }
+
+    private static func list(_ items: [String]) -> String {
+        items.prefix(5).joined(separator: ", ") + (items.count > 5 ? ", …" : "")
     }
 
     /// How many items give byte-identical int8 outputs with the optimized kernels and with their

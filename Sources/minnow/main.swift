@@ -16,6 +16,7 @@ COMMANDS
   profile  flash, arena RAM and per-layer latency of a model (vs another, on a board)
   inspect  list a model's operators, shapes, types, parameters, MACs, flash and arena bytes
   help     show this text, or 'minnow help COMMAND'
+  version  print the version (also 'minnow --version')
 
 Run 'minnow COMMAND --help' for a command's options.
 """
@@ -36,6 +37,10 @@ guard let name = arguments.first else {
     exit(0)
 }
 arguments.removeFirst()
+if name == "version" || name == "--version" {
+    print("minnow \(minnowVersion)")
+    exit(0)
+}
 if name == "help" || name == "--help" || name == "-h" {
     if let topic = arguments.first, let command = commands[topic] { print(command.help) } else { print(usage) }
     exit(0)

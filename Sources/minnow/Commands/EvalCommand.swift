@@ -1,5 +1,6 @@
 import Foundation
 import MinnowData
+import MinnowRuntime
 import MinnowTrain
 
 enum EvalCommand {
@@ -23,12 +24,24 @@ enum EvalCommand {
         let bytes = try ModelFile.read(path)
         let data = try DataLoading.load(args.string("data") ?? "fashion-mnist:test")
         let json = args.flag("json")
+        let limit = try args.positiveInt("limit")
+        do {
+            // Validate model and data (zero items) before announcing the work.
+            _ = try RuntimeEvaluation.run(modelBytes: bytes, on: data, limit: 0)
+        } catch let error as TrainError {
+            throw CLIError("\(path): \(error.description)", isUsage: false)
+        }
+        // Labels are class indices: one the model cannot predict is an error, not a miss.
+        let classes = try ModelFile.withModel(bytes, path: path) { model in
+            model.outputs.isEmpty ? 0 : model.tensorShape(model.outputs[0]).elementCount
+        }
+        try data.checkLabels(classCount: classes, of: path, limit: limit)
         if !json { Terminal.note("evaluating \(path) on \(data.sourceDescription)") }
         var bar = ProgressBar(title: "eval", quiet: json)
         let start = Date()
         let result: RuntimeEvaluation
         do {
-            result = try RuntimeEvaluation.run(modelBytes: bytes, on: data, limit: try args.positiveInt("limit")) { done, total in
+            result = try RuntimeEvaluation.run(modelBytes: bytes, on: data, limit: limit) { done, total in
                 bar.update(done: done, total: total, elapsed: Date().timeIntervalSince(start), detail: "")
             }
         } catch let error as TrainError {

@@ -158,6 +158,10 @@ enum Training {
                     train: LabeledDataset, test: LabeledDataset, out: String, quiet: Bool,
                     checkpointing: Checkpointing? = nil) throws -> Result {
         try model.build(seed: configuration.seed)
+        // Labels are class indices: refuse, naming file, row and value, any the output cannot predict.
+        let classes = model.outputShape.last ?? 1
+        try train.checkLabels(classCount: classes, of: "model \(name)")
+        try test.checkLabels(classCount: classes, of: "model \(name)")
         if !quiet {
             Terminal.note("model \(name): \(model.parameterCount) parameters")
             Terminal.note("training on \(train.sourceDescription)")
