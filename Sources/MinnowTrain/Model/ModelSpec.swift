@@ -469,11 +469,11 @@ enum SpecKeys {
         }
         for key in object.keys.sorted() where !common.contains(key) && !allowed.contains(key) {
             let hint: String
-            if let close = suggestion(for: key, among: allowed.union(common)) {
-                hint = "; did you mean '\(close)'?"
-            } else if kinds[key] != nil {
+            if kinds[key] != nil {
                 let owners = layerKeys.filter { $0.value.contains(key) }.map(\.key).sorted()
                 hint = " for \(type) layers (it applies to \(owners.joined(separator: ", ")))"
+            } else if let close = suggestion(for: key, among: allowed.union(common)) {
+                hint = "; did you mean '\(close)'?"
             } else {
                 hint = ""
             }
