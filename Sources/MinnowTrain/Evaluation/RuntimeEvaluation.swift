@@ -87,16 +87,17 @@ public struct RuntimeEvaluation: Sendable {
         }
     }
 
-    /// The task a model with `outputCount` outputs answers on these targets: class labels on
-    /// one output are binary when every label is 0 or 1 (else a regression onto the value);
-    /// on several outputs, classification. Float targets are regression; the input itself,
-    /// reconstruction.
+    /// The task a model with `outputCount` outputs answers on these targets: labels (or float
+    /// targets) on one output are binary when every one is 0 or 1, else a regression onto the
+    /// value; class labels on several outputs, classification. Other float targets are
+    /// regression; the input itself, reconstruction.
     public static func inferTask(outputCount: Int, targets: TrainingSet.Targets) -> MetricTask {
         switch targets {
         case .classes(let labels):
             if outputCount > 1 { return .classification }
             return labels.allSatisfy { $0 == 0 || $0 == 1 } ? .binary : .regression
-        case .values: return .regression
+        case .values(let values, _):
+            return outputCount == 1 && values.allSatisfy({ $0 == 0 || $0 == 1 }) ? .binary : .regression
         case .inputs: return .reconstruction
         }
     }
