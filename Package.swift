@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MinnowParityTests",
-            dependencies: ["MinnowParity", "MinnowRuntime", "MinnowData", "MinnowTrain", "MinnowQuantize"],
+            dependencies: ["MinnowParity", "MinnowRuntime", "MinnowData", "MinnowTrain", "MinnowQuantize", "MinnowMetrics"],
             exclude: ["Golden"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),

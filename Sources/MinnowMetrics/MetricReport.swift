@@ -8,9 +8,14 @@ public struct Metric: Sendable, Equatable {
         self.value = value
     }
 
-    /// "88.15%" for fractions shown as percentages, "0.9312" otherwise.
+    /// "88.15%" for fractions shown as percentages, four decimals for AUC and R² ("0.9312"),
+    /// four significant digits for errors ("0.001234").
     public var formattedValue: String {
-        key.isPercentage ? fixed(value * 100, digits: 2) + "%" : significant(value)
+        switch key {
+        case .accuracy, .binaryAccuracy: return fixed(value * 100, digits: 2) + "%"
+        case .auc, .rSquared: return fixed(value, digits: 4)
+        case .meanSquaredError, .meanAbsoluteError: return significant(value)
+        }
     }
 }
 

@@ -78,6 +78,8 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(Metric(.auc, 0.93124).formattedValue, "0.9312")
         XCTAssertEqual(Metric(.meanSquaredError, 0.0012345).formattedValue, "0.001235")
         XCTAssertEqual(Metric(.rSquared, -0.5).formattedValue, "-0.5000")
+        XCTAssertEqual(Metric(.auc, 1).formattedValue, "1.0000")
+        XCTAssertEqual(Metric(.meanAbsoluteError, 12.5).formattedValue, "12.500")
         let report = MetricReport(task: .binary, count: 2, metrics: [Metric(.binaryAccuracy, 0.5), Metric(.auc, 1)])
         XCTAssertEqual(report.dictionary, ["binary_accuracy": 0.5, "auc": 1])
         XCTAssertEqual(report.headline?.key, .binaryAccuracy)

@@ -133,6 +133,12 @@ public struct RuntimeEvaluation: Sendable {
         }
     }
 
+    /// Whether a model file's output comes from a sigmoid (a probability, split at ½) rather
+    /// than a logit (split at 0); `false` for a file that does not load.
+    public static func outputIsProbability(modelBytes: [UInt8]) -> Bool {
+        modelBytes.withUnsafeBytes { raw in (try? Model(bytes: raw)).map(endsInSigmoid) ?? false }
+    }
+
     /// Whether the model's output tensor comes from a `logistic` operator (a probability).
     static func endsInSigmoid(_ model: Model) -> Bool {
         let output = model.outputs[0]
