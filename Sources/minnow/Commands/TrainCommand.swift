@@ -145,6 +145,10 @@ enum TrainCommand {
         let result = try Training.run(model: model, name: source.name, configuration: configuration, train: train, test: test,
                                       out: out, quiet: quiet, checkpointing: checkpointing)
         if let path = args.string("report") { try Terminal.writeJSON(result.report, to: path) }
+        if let saveError = result.saveError {
+            if !quiet { Terminal.note("test \(result.testMetrics.summary) on \(test.count) items") }
+            throw saveError
+        }
         if args.flag("json") {
             Terminal.printJSON(result.report)
         } else {
@@ -236,6 +240,8 @@ enum Training {
         var history: TrainingHistory
         var fileBytes: Int
         var report: [String: Any]
+        /// Why the model file could not be written (the report is complete otherwise).
+        var saveError: CLIError?
     }
 
     static func run(model: FunctionalModel, name: String, configuration: TrainingConfiguration,
@@ -296,16 +302,16 @@ enum Training {
                                  best.bestEpoch, best.bestLoss))
         }
         let evaluation = try Trainer.evaluate(model, on: test, task: task)
-        let bytes: [UInt8]
+        var bytes: [UInt8] = []
+        var saveError: CLIError?
         do {
             bytes = try model.modelFileBytes()
+            try AtomicFile.write(bytes, to: out)
         } catch let error as TrainError {
             var message = "cannot save \(out): \(error.description)"
             if let checkpointing { message += "; the trained weights are in the checkpoint \(checkpointing.source)" }
-            throw CLIError(message, isUsage: false)
+            saveError = CLIError(message, isUsage: false)
         }
-        try AtomicFile.write(bytes, to: out)
-        func json(_ report: MetricReport?) -> Any { report.map { $0.dictionary } ?? NSNull() }
         var report: [String: Any] = [
             "model": name,
             "task": task.task.rawValue,
@@ -335,7 +341,7 @@ enum Training {
             "seed": configuration.seed,
             "train_data": train.sourceDescription,
             "test_data": test.sourceDescription,
-            "model_file": out,
+            "model_file": saveError == nil ? out : NSNull(),
             "model_file_bytes": bytes.count,
         ]
         if task.task == .classification { report["test_accuracy"] = evaluation.metrics[.accuracy] ?? 0 }
@@ -349,7 +355,8 @@ enum Training {
             report["resumed_after_epoch"] = checkpointing.resumeFrom?.completedEpochs ?? 0
         }
         return Result(testMetrics: evaluation.metrics, testAccuracy: Float(evaluation.metrics[.accuracy] ?? evaluation.metrics[.binaryAccuracy] ?? 0),
-                      predictions: evaluation.predictions, history: history, fileBytes: bytes.count, report: report)
+                      predictions: evaluation.predictions, history: history, fileBytes: bytes.count, report: report,
+                      saveError: saveError)
     }
 
     /// "epoch 2/5: loss 0.4123, train accuracy 85.10%, validation loss 0.4412, …, 0.53 s".
