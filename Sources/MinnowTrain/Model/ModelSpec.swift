@@ -119,10 +119,12 @@ public struct ModelSpec: Sendable, Equatable {
     public func makeModel() throws -> FunctionalModel {
         var built: [Layer] = []
         var inputs: [[Int]] = []
+        var specIndex: [Int] = []
         var byName: [String: Int] = [:]
         var previous = FunctionalModel.modelInput
         for (index, spec) in layers.enumerated() {
             let location = spec.location(index: index, source: source)
+            let made = try spec.makeLayers(index: index, source: source)
             let sources: [Int]
             if let names = spec.inputs {
                 sources = try names.map { name in
@@ -140,10 +142,19 @@ public struct ModelSpec: Sendable, Equatable {
             } else {
                 sources = [previous]
             }
-            let made = try spec.makeLayers(index: index, source: source)
+            let merges = spec.type == "add" || spec.type == "concat"
+            if merges, sources.count < 2 {
+                throw TrainError.invalidSpec(location: "\(location): key 'inputs'",
+                                             reason: "\(spec.type) needs at least two inputs, e.g. \"inputs\": [\"a\", \"b\"]")
+            }
+            if !merges, sources.count != 1 {
+                throw TrainError.invalidSpec(location: "\(location): key 'inputs'",
+                                             reason: "\(spec.type) reads one layer, found \(sources.count) (add or concat combine several)")
+            }
             for (k, layer) in made.enumerated() {
                 built.append(layer)
                 inputs.append(k == 0 ? sources : [built.count - 2])
+                specIndex.append(index)
             }
             previous = built.count - 1
             if let name = spec.name {
@@ -155,6 +166,18 @@ public struct ModelSpec: Sendable, Equatable {
                 }
                 byName[name] = previous
             }
+        }
+        // Every layer must feed the output (the last one); name the first that does not.
+        var used = [Bool](repeating: false, count: built.count)
+        used[built.count - 1] = true
+        for i in stride(from: built.count - 1, through: 0, by: -1) where used[i] {
+            for source in inputs[i] where source >= 0 { used[source] = true }
+        }
+        if let unused = used.firstIndex(of: false) {
+            let index = specIndex[unused]
+            throw TrainError.invalidSpec(
+                location: layers[index].location(index: index, source: source),
+                reason: "does not feed the model's output (the last layer); remove it or name it in a later layer's \"inputs\"")
         }
         guard input.allSatisfy({ $0 > 0 }), !input.isEmpty else {
             throw TrainError.invalidSpec(location: source, reason: "'input' must be a non-empty list of positive sizes, got \(input)")
