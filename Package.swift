@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MinnowQuantize", targets: ["MinnowQuantize"]),
         .library(name: "MinnowProfile", targets: ["MinnowProfile"]),
         .library(name: "MinnowParity", targets: ["MinnowParity"]),
+        .library(name: "MinnowMetrics", targets: ["MinnowMetrics"]),
         .executable(name: "minnow", targets: ["minnow"]),
         .executable(name: "minnow-sim-host", targets: ["minnow-sim-host"]),
     ],
@@ -45,11 +46,14 @@ let package = Package(
             resources: [.copy("Resources/fashion-mnist-subset")],
             swiftSettings: fastRelease
         ),
+        // Task metrics shared by training, evaluation and parity: accuracy, binary accuracy and
+        // AUC, MSE/MAE/R². No dependencies (not even Foundation).
+        .target(name: "MinnowMetrics"),
         // Host-side float trainer and exporter.
         .target(
             name: "MinnowTrain",
-            dependencies: ["MinnowRuntime", "MinnowData", "CMinnowKernels"],
-            swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
+            dependencies: ["MinnowRuntime", "MinnowData", "MinnowMetrics", "CMinnowKernels"],
+            swiftSettings: fastRelease
         ),
         // Host-side float → int8 conversion: calibration, observers, BN folding, graph rewrite.
         .target(
@@ -66,12 +70,13 @@ let package = Package(
         // Host-side int8-vs-float comparison: accuracy, agreement, per-layer error, reports.
         .target(
             name: "MinnowParity",
-            dependencies: ["MinnowRuntime", "MinnowData"],
+            dependencies: ["MinnowRuntime", "MinnowData", "MinnowMetrics"],
             swiftSettings: fastRelease
         ),
         .executableTarget(
             name: "minnow",
-            dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile", "MinnowParity"],
+            dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile", "MinnowParity",
+                           "MinnowMetrics"],
             swiftSettings: fastRelease
         ),
         // Host half of firmware-sim: reference outputs and input blobs for the simulated boards.
@@ -105,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MinnowParityTests",
-            dependencies: ["MinnowParity", "MinnowRuntime", "MinnowData", "MinnowTrain", "MinnowQuantize"],
+            dependencies: ["MinnowParity", "MinnowRuntime", "MinnowData", "MinnowTrain", "MinnowQuantize", "MinnowMetrics"],
             exclude: ["Golden"]
         ),
         .testTarget(
@@ -114,8 +119,11 @@ let package = Package(
         ),
         .testTarget(
             name: "MinnowTrainTests",
-            dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowMetrics"]
+        ),
+        .testTarget(
+            name: "MinnowMetricsTests",
+            dependencies: ["MinnowMetrics"]
         ),
     ]
 )

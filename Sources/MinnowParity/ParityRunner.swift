@@ -41,6 +41,11 @@ public enum ParityRunner {
                 var floatCorrect = 0, int8Correct = 0, agreeing = 0
                 var floatPredictions = [Int32]()
                 floatPredictions.reserveCapacity(count)
+                // Every output value of both models, for the task metrics (`compareTask`).
+                let outputCount = floatRun.outputCount(0)
+                var floatOutputs = [Float](), int8Outputs = [Float]()
+                floatOutputs.reserveCapacity(count * outputCount)
+                int8Outputs.reserveCapacity(count * outputCount)
                 var scratch = [Float](repeating: 0, count: pairs.map(\.count).max() ?? 0)
                 try data.features.withUnsafeBufferPointer { features in
                     for i in 0..<count {
@@ -51,6 +56,10 @@ public enum ParityRunner {
                             throw Failure(description: "inference failed on item \(i): \(error)")
                         }
                         let label = Int(data.labels[i])
+                        for j in 0..<outputCount {
+                            floatOutputs.append(floatRun.outputValue(0, j))
+                            int8Outputs.append(int8Run.outputValue(0, j))
+                        }
                         let f = floatRun.outputArgmax(0), q = int8Run.outputArgmax(0)
                         floatPredictions.append(Int32(f))
                         floatConfusion.add(label: label, predicted: f)
@@ -73,7 +82,7 @@ public enum ParityRunner {
                     floatCorrect: floatCorrect, int8Correct: int8Correct, agreeing: agreeing,
                     floatConfusion: floatConfusion, int8Confusion: int8Confusion,
                     layers: pairs.enumerated().map { ParityReport.Layer(name: $1.name, op: $1.op, error: errors[$0]) },
-                    floatPredictions: floatPredictions)
+                    floatPredictions: floatPredictions, outputCount: outputCount, floatOutputs: floatOutputs, int8Outputs: int8Outputs)
             }
         }
     }
