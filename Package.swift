@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MinnowQuantize", targets: ["MinnowQuantize"]),
         .library(name: "MinnowProfile", targets: ["MinnowProfile"]),
         .library(name: "MinnowParity", targets: ["MinnowParity"]),
+        .library(name: "MinnowTFLite", targets: ["MinnowTFLite"]),
         .executable(name: "minnow", targets: ["minnow"]),
         .executable(name: "minnow-sim-host", targets: ["minnow-sim-host"]),
     ],
@@ -68,6 +69,8 @@ let package = Package(
             dependencies: ["MinnowRuntime", "MinnowData"],
             swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
         ),
+        // Host-side TFLite interop: bounds-checked FlatBuffers reader and builder, .tflite decoder/writer.
+        .target(name: "MinnowTFLite"),
         .executableTarget(
             name: "minnow",
             dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile", "MinnowParity"],
@@ -114,6 +117,11 @@ let package = Package(
             name: "MinnowProfileTests",
             dependencies: ["MinnowProfile", "MinnowRuntime", "MinnowTrain"],
             swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "MinnowTFLiteTests",
+            dependencies: ["MinnowTFLite"],
+            exclude: ["Fuzz"]
         ),
         .testTarget(
             name: "MinnowTrainTests",
