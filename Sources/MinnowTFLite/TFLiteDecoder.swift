@@ -278,8 +278,10 @@ struct TFLiteDecoder {
         if Int(bufferIndex) < buffers.count {
             let bytes = buffers[Int(bufferIndex)].data.count
             if bytes > 0 {
-                guard let count = tensor.elementCount, count.multipliedReportingOverflow(by: type.byteWidth) == (bytes, false) else {
-                    throw .invalid(path: path + ".buffer", reason: "buffer \(bufferIndex) holds \(bytes) bytes, the \(type) shape \(shape) needs \(tensor.elementCount.map { "\($0 * type.byteWidth)" } ?? "an impossible number of")")
+                let needed = tensor.elementCount.map { $0.multipliedReportingOverflow(by: type.byteWidth) }
+                guard let needed, !needed.overflow, needed.partialValue == bytes else {
+                    let what = needed.flatMap { $0.overflow ? nil : "\($0.partialValue)" } ?? "more than 2^63"
+                    throw .invalid(path: path + ".buffer", reason: "buffer \(bufferIndex) holds \(bytes) bytes, the \(type) shape \(shape) needs \(what)")
                 }
             }
         }
@@ -310,6 +312,11 @@ struct TFLiteDecoder {
         }
         guard zeroPoint.count == scale.count else {
             throw .invalid(path: path + ".zero_point", reason: "\(zeroPoint.count) zero points for \(scale.count) scales")
+        }
+        for (name, values) in [("min", minimum), ("max", maximum)] {
+            for (k, v) in values.enumerated() where !v.isFinite {
+                throw .invalid(path: "\(path).\(name)[\(k)]", reason: "\(v) is not finite")
+            }
         }
         for (k, s) in scale.enumerated() where !(s.isFinite && s >= 0) {
             throw .invalid(path: "\(path).scale[\(k)]", reason: "scale \(s) is not a finite non-negative number")
