@@ -9,6 +9,10 @@ final class TFLiteRoundTripTests: XCTestCase {
             let name = try XCTUnwrap(entry["name"] as? String)
             let model = try Fixtures.model(name)
             let written = try model.tfliteBytes()
+            // tools/tflite-fixtures/check-written sets this to run TFLite itself on the files.
+            if let directory = ProcessInfo.processInfo.environment["MINNOW_TFLITE_WRITE_DIR"] {
+                try Data(written).write(to: URL(fileURLWithPath: directory).appendingPathComponent("\(name).tflite"))
+            }
             let reread = try TFLiteModel(bytes: written)
             XCTAssertEqual(reread, model, name)
             XCTAssertEqual(try reread.tfliteBytes(), written, "\(name): writing is deterministic")
