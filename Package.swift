@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "MinnowProfile", targets: ["MinnowProfile"]),
         .library(name: "MinnowParity", targets: ["MinnowParity"]),
         .library(name: "MinnowTFLite", targets: ["MinnowTFLite"]),
+        .library(name: "MinnowPredict", targets: ["MinnowPredict"]),
         .executable(name: "minnow", targets: ["minnow"]),
         .executable(name: "minnow-sim-host", targets: ["minnow-sim-host"]),
     ],
@@ -71,9 +72,12 @@ let package = Package(
         ),
         // Host-side TFLite interop: bounds-checked FlatBuffers reader and builder, .tflite decoder/writer.
         .target(name: "MinnowTFLite"),
+        // Host-side `minnow predict`: runs a model on every item of a .npy, .csv or IDX file.
+        .target(name: "MinnowPredict", dependencies: ["MinnowRuntime", "MinnowData"]),
         .executableTarget(
             name: "minnow",
-            dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile", "MinnowParity"],
+            dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile", "MinnowParity",
+                           "MinnowPredict"],
             swiftSettings: [.swiftLanguageMode(.v5)] + fastRelease
         ),
         // Host half of firmware-sim: reference outputs and input blobs for the simulated boards.
@@ -122,6 +126,10 @@ let package = Package(
             name: "MinnowTFLiteTests",
             dependencies: ["MinnowTFLite"],
             exclude: ["Fuzz"]
+        ),
+        .testTarget(
+            name: "MinnowPredictTests",
+            dependencies: ["MinnowPredict", "MinnowRuntime"]
         ),
         .testTarget(
             name: "MinnowTrainTests",
