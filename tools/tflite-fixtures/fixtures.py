@@ -586,7 +586,7 @@ def build_quantize_dequantize(writer, only):
     emits them alone), using TFLite's own flatbuffer utilities."""
     import tensorflow as tf
     from tensorflow.lite.tools import flatbuffer_utils as fu
-    names = [n for n in ("quantize_float", "dequantize_float") if only is None or n in only]
+    names = [n for n in ("quantize_float", "dequantize_float", "quantize_int8") if only is None or n in only]
     if not names:
         return
     rng = np.random.default_rng(4242)
@@ -598,7 +598,7 @@ def build_quantize_dequantize(writer, only):
         model = fu.read_model_from_bytearray(bytearray(data))
         sg = model.subgraphs[0]
         codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in model.operatorCodes]
-        want = 114 if name == "quantize_float" else 6
+        want = 6 if name == "dequantize_float" else 114
         ops = [op for op in sg.operators if codes[op.opcodeIndex] == want]
         assert len(ops) == 1, f"{name}: expected one operator {want}"
         op = ops[0]
@@ -606,6 +606,18 @@ def build_quantize_dequantize(writer, only):
         sg.inputs = np.array([op.inputs[0]], dtype=np.int32)
         sg.outputs = np.array([op.outputs[0]], dtype=np.int32)
         model.signatureDefs = []
+        if name == "quantize_int8":
+            # int8 → int8 requantization (what the converter inserts between differently scaled
+            # tensors): the float input becomes int8 with its own scale and zero point.
+            from tensorflow.lite.python import schema_py_generated as s
+            source = sg.tensors[op.inputs[0]]
+            source.type = s.TensorType.INT8
+            source.quantization = s.QuantizationParametersT()
+            source.quantization.scale = [0.0137]
+            source.quantization.zeroPoint = [-7]
+            source.quantization.quantizedDimension = 0
+            code = model.operatorCodes[op.opcodeIndex]
+            code.version = 2
         edited = bytes(fu.convert_object_to_bytearray(model))
         desc = describe(edited)
         t = desc["tensors"][desc["subgraph_inputs"][0]]
@@ -613,7 +625,8 @@ def build_quantize_dequantize(writer, only):
             test = [rng.normal(0, 1.5, size=(ITEMS, 16)).astype(np.float32)]
         else:
             test = [rng.normal(0, 1.5, size=(ITEMS, 16)).astype(np.float32)]
-        what = "QUANTIZE float32 → int8" if name == "quantize_float" else "DEQUANTIZE int8 → float32"
+        what = {"quantize_float": "QUANTIZE float32 → int8", "dequantize_float": "DEQUANTIZE int8 → float32",
+                "quantize_int8": "QUANTIZE int8 → int8 (requantization to another scale and zero point)"}[name]
         writer.save(name, edited, test, rng, dict(family="operator", description=what,
                                                   variant="edited from an int8 model with float I/O"))
 
@@ -673,8 +686,7 @@ def build_lstm(writer, only):
 def write_readme(out_dir, doc):
     """README.md beside the fixtures: what each file covers, its size, XNNPACK agreement, arena."""
     rows = []
-    differ = sorted({op for x in doc["models"] if x["name"].endswith("int8") and not x["xnnpack_matches_reference"]
-                     for op in x["operators"]})
+    differ = [f"`{x['name']}`" for x in doc["models"] if "int8" in x["name"] and not x["xnnpack_matches_reference"]]
     for x in doc["models"]:
         io = "/".join(sorted({e["dtype"] for e in x["inputs"]})) + " → " + "/".join(sorted({e["dtype"] for e in x["outputs"]}))
         xnn = "yes" if x["xnnpack_matches_reference"] else f"no (max {max(x['xnnpack_max_abs_diff']):.3g})"
@@ -699,7 +711,7 @@ the last two items all 127 and all −128. Images are random block-constant pict
 so they compress in git.
 
 "XNNPACK = ref" says whether the default interpreter (XNNPACK, 1 thread) gives the same outputs.
-On these random weights, int8 models with {', '.join(differ)} differ by 1 or 2 LSB.
+Of the int8 models, {', '.join(differ)} differ by 1 or 2 LSB; float models may differ by float rounding.
 "TFLM arena" is the smallest arena with which the `tflite-micro` Python package allocates and
 invokes the model (bisection to 16 bytes).
 
