@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "MinnowProfile", targets: ["MinnowProfile"]),
         .library(name: "MinnowParity", targets: ["MinnowParity"]),
         .library(name: "MinnowMetrics", targets: ["MinnowMetrics"]),
+        .library(name: "MinnowTFLite", targets: ["MinnowTFLite"]),
+        .library(name: "MinnowPredict", targets: ["MinnowPredict"]),
         .executable(name: "minnow", targets: ["minnow"]),
         .executable(name: "minnow-sim-host", targets: ["minnow-sim-host"]),
     ],
@@ -73,10 +75,14 @@ let package = Package(
             dependencies: ["MinnowRuntime", "MinnowData", "MinnowMetrics"],
             swiftSettings: fastRelease
         ),
+        // Host-side TFLite interop: bounds-checked FlatBuffers reader and builder, .tflite decoder/writer.
+        .target(name: "MinnowTFLite"),
+        // Host-side `minnow predict`: runs a model on every item of a .npy, .csv or IDX file.
+        .target(name: "MinnowPredict", dependencies: ["MinnowRuntime", "MinnowData"]),
         .executableTarget(
             name: "minnow",
             dependencies: ["MinnowTrain", "MinnowRuntime", "MinnowData", "MinnowQuantize", "MinnowProfile", "MinnowParity",
-                           "MinnowMetrics"],
+                           "MinnowMetrics", "MinnowPredict"],
             swiftSettings: fastRelease
         ),
         // Host half of firmware-sim: reference outputs and input blobs for the simulated boards.
@@ -116,6 +122,15 @@ let package = Package(
         .testTarget(
             name: "MinnowProfileTests",
             dependencies: ["MinnowProfile", "MinnowRuntime", "MinnowTrain"]
+        ),
+        .testTarget(
+            name: "MinnowTFLiteTests",
+            dependencies: ["MinnowTFLite"],
+            exclude: ["Fuzz"]
+        ),
+        .testTarget(
+            name: "MinnowPredictTests",
+            dependencies: ["MinnowPredict", "MinnowRuntime"]
         ),
         .testTarget(
             name: "MinnowTrainTests",

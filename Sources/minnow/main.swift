@@ -11,6 +11,7 @@ COMMANDS
   demo     the main job: train the Fashion-MNIST presets, save, run in the runtime, summarize
   train    train a float model (preset or JSON spec) and save a .minnow file
   eval     run a .minnow file in MinnowRuntime over a data set and print its accuracy
+  predict  run a model on every item of a .npy, .csv or IDX file; outputs as .npy or JSON
   quantize convert a float model to int8 (calibrated; per-channel weights)
   parity   int8 vs float on a data set: accuracy, agreement, per-layer SQNR (text, JSON, HTML)
   profile  flash, arena RAM and per-layer latency of a model (vs another, on a board)
@@ -24,6 +25,7 @@ Run 'minnow COMMAND --help' for a command's options.
 let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "train": (TrainCommand.help, TrainCommand.run),
     "eval": (EvalCommand.help, EvalCommand.run),
+    "predict": (PredictCommand.help, PredictCommand.run),
     "demo": (DemoCommand.help, DemoCommand.run),
     "inspect": (InspectCommand.help, InspectCommand.run),
     "quantize": (QuantizeCommand.help, QuantizeCommand.run),

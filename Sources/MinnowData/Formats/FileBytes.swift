@@ -62,3 +62,11 @@ extension Array where Element == UInt8 {
         return try result.get()
     }
 }
+
+/// A data file's bytes for readers outside this module, with this module's protections: regular
+/// files only (no devices, FIFOs or directories), gzip decompressed within `limits`.
+public enum DataFile {
+    public static func contents(of path: String, limits: DataLimits = .fromEnvironment) throws(DataError) -> [UInt8] {
+        try FileBytes.decompressedContents(of: path, limits: limits)
+    }
+}
