@@ -20,13 +20,13 @@ public struct LabeledDataset: Sendable {
     /// - Parameter classCount: the number of classes, or `nil` for `max(labels) + 1`.
     public init(features: [Float], itemShape: [Int], labels: [Int32], classCount: Int? = nil,
                 sourceDescription: String) throws(DataError) {
-        let itemSize = itemShape.reduce(1, *)
-        guard !itemShape.isEmpty, itemShape.allSatisfy({ $0 > 0 }) else {
-            throw DataError(.shapeMismatch, file: sourceDescription, "item shape \(itemShape) must have positive dimensions")
+        guard !itemShape.isEmpty, itemShape.allSatisfy({ $0 > 0 }), let itemSize = checkedProduct(itemShape),
+              case let (needed, overflow) = labels.count.multipliedReportingOverflow(by: itemSize), !overflow else {
+            throw DataError(.shapeMismatch, file: sourceDescription, "item shape \(itemShape) must have positive dimensions whose product fits in memory")
         }
-        guard features.count == labels.count * itemSize else {
+        guard features.count == needed else {
             throw DataError(.shapeMismatch, file: sourceDescription,
-                            "\(labels.count) labels with item shape \(itemShape) need \(labels.count * itemSize) feature values, found \(features.count)")
+                            "\(labels.count) labels with item shape \(itemShape) need \(needed) feature values, found \(features.count)")
         }
         if let negative = labels.firstIndex(where: { $0 < 0 }) {
             throw DataError(.invalidValue, file: sourceDescription, "label of item \(negative) is negative (\(labels[negative]))")
@@ -84,13 +84,24 @@ public struct LabeledDataset: Sendable {
 
     /// The same data viewed with another item shape of the same size (e.g. [784] → [28, 28, 1]).
     public func reshaped(to newItemShape: [Int]) throws(DataError) -> LabeledDataset {
-        guard !newItemShape.isEmpty, newItemShape.allSatisfy({ $0 > 0 }), newItemShape.reduce(1, *) == itemSize else {
+        guard !newItemShape.isEmpty, newItemShape.allSatisfy({ $0 > 0 }), checkedProduct(newItemShape) == itemSize else {
             throw DataError(.shapeMismatch, file: sourceDescription,
                             "cannot reshape items of shape \(itemShape) (\(itemSize) values) to \(newItemShape)")
         }
         var result = self
         result.itemShape = newItemShape
         return result
+    }
+
+    /// Throws unless the labels of the first `limit` items (all by default) lie in
+    /// `0..<classCount`, the classes of `model`'s output; the error names the data, the row
+    /// and the value. Call it before sizing anything by the number of classes.
+    public func checkLabels(classCount: Int, of model: String, limit: Int? = nil) throws(DataError) {
+        let checked = labels.prefix(min(max(limit ?? count, 0), count))
+        guard let bad = checked.firstIndex(where: { $0 < 0 || Int($0) >= classCount }) else { return }
+        let range = classCount > 0 ? "the \(classCount) classes 0…\(classCount - 1)" : "any class (the output has none)"
+        throw DataError(.invalidValue, file: sourceDescription,
+                        "data row \(bad + 1) (item \(bad)) has label \(labels[bad]), outside \(range) of \(model)")
     }
 
     /// How many items carry each label, indexed by class.

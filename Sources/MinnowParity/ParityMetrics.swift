@@ -40,10 +40,15 @@ public struct LayerError: Sendable, Equatable {
 
 /// A classes × classes count of (true label, predicted class).
 public struct ConfusionMatrix: Sendable, Equatable {
+    /// The most classes a matrix may have (8 MiB of counts); callers check before creating one.
+    public static let maximumClassCount = 1024
+
     public let classCount: Int
     public private(set) var counts: [Int]
 
+    /// - Parameter classCount: 0 ... `maximumClassCount`.
     public init(classCount: Int) {
+        precondition(classCount >= 0 && classCount <= Self.maximumClassCount, "ConfusionMatrix: \(classCount) classes")
         self.classCount = classCount
         counts = [Int](repeating: 0, count: classCount * classCount)
     }

@@ -19,7 +19,7 @@ public struct FlashBreakdown: Sendable, Equatable {
             for (position, t) in model.operatorInputs(op).enumerated() where model.isConstant(t) && !seen.contains(t) {
                 seen.insert(t)
                 let bytes = model.storedByteCount(t)
-                switch OperandRole.of(code, position: position) {
+                switch code.role(ofInput: position) {
                 case .weights: weightBytes += bytes
                 case .bias: biasBytes += bytes
                 case .quantization: quantizationBytes += bytes

@@ -112,19 +112,24 @@ public enum HTMLReport {
         let times = r.latency.operatorMedianMicroseconds
         let maxTime = max(times.max() ?? 1, 1e-9)
         let total = max(r.latency.operatorSumMicroseconds, 1e-9)
-        let rowH = 22.0, labelW = 260.0, barW = 460.0
-        var svg = "<svg width=\"900\" height=\"\(Int(rowH * Double(ops.count) + 10))\" role=\"img\" aria-label=\"latency per layer\">"
+        let rowH = 22.0, barW = 460.0
+        // The picture is as wide as its labels need (11 px text: at most 7 px a character), so
+        // no label is clipped.
+        let labels = ops.map { String("\($0.name) (\($0.code))".prefix(40)) }
+        let labelW = max(120, Double(labels.map(\.count).max() ?? 0) * 7 + 10)
+        var content = "", right = labelW + barW
         for (i, op) in ops.enumerated() {
             let t = i < times.count ? times[i] : 0
             let y = Double(i) * rowH + 4
             let w = max(1, barW * t / maxTime)
-            svg += "<text x=\"0\" y=\"\(format(y + 14))\">\(escape(String("\(op.name) (\(op.code))".prefix(40))))</text>"
-            svg += "<rect x=\"\(format(labelW))\" y=\"\(format(y + 3))\" width=\"\(format(w))\" height=\"14\" fill=\"#4c78a8\"><title>\(format(t)) µs</title></rect>"
+            content += "<text x=\"0\" y=\"\(format(y + 14))\">\(escape(labels[i]))</text>"
+            content += "<rect x=\"\(format(labelW))\" y=\"\(format(y + 3))\" width=\"\(format(w))\" height=\"14\" fill=\"#4c78a8\"><title>\(format(t)) µs</title></rect>"
             let gops = t > 0 ? 2 * Double(op.macs) / (t * 1e3) : 0
             let detail = "\(format(t)) µs · \(format(t / total * 100))% · \(op.macs) MACs" + (op.macs > 0 ? " · \(format(gops)) GOP/s" : "")
-            svg += "<text x=\"\(format(labelW + w + 6))\" y=\"\(format(y + 14))\">\(detail)</text>"
+            content += "<text x=\"\(format(labelW + w + 6))\" y=\"\(format(y + 14))\">\(detail)</text>"
+            right = max(right, labelW + w + 6 + Double(detail.count) * 7)
         }
-        return svg + "</svg>\n"
+        return "<svg width=\"\(Int(right.rounded(.up)) + 10)\" height=\"\(Int(rowH * Double(ops.count) + 10))\" role=\"img\" aria-label=\"latency per layer\">" + content + "</svg>\n"
     }
 
     static func ratio(_ a: Double, _ b: Double) -> String { b > 0 ? format(a / b) + "×" : "" }

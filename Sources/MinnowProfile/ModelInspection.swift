@@ -51,12 +51,12 @@ public struct ModelInspection: Sendable {
                 counted.insert(t.index)
                 // Parameters are the trained values (weights and biases), as Keras counts them;
                 // float batch-norm scale/offset count too.
-                let role = OperandRole.of(code, position: position)
+                let role = code.role(ofInput: position)
                 if role != .quantization || code == .batchNorm { parameters += t.shape.reduce(1, *) }
             }
             return OperatorInfo(index: op, name: outs.first?.name ?? "op\(op)", code: model.operatorCode(op),
                                 inputs: ins, outputs: outs, options: model.operatorOptions(op),
-                                parameterCount: parameters, macs: OperatorCost.macs(model, op: op))
+                                parameterCount: parameters, macs: model.operatorCost(op).macs)
         }
         inputs = model.inputs.map(info)
         outputs = model.outputs.map(info)

@@ -43,7 +43,7 @@ public enum Quantizer {
                                options: QuantizationOptions) throws -> QuantizationResult {
         var graph: FloatGraph = try modelBytes.withUnsafeBytes { raw in
             do { return try FloatGraph(model: try Model(bytes: raw)) } catch let error as ModelError {
-                throw QuantizationError("invalid float model file: \(error)")
+                throw QuantizationError.invalidModel(error)
             }
         }
         let folded = graph.foldBatchNorms()
@@ -79,14 +79,17 @@ public struct LayerSensitivity: Sendable, Equatable {
 
 extension FakeQuantSimulator {
     /// SQNR of the model output with only each int8 operator quantized, over `items`.
-    public func sensitivity(items: [[Float]]) throws -> [LayerSensitivity] {
-        let reference = try items.map { try run($0, quantized: []) }
+    public func sensitivity(items: [[Float]]) throws(QuantizationError) -> [LayerSensitivity] {
+        let float = try session(quantized: [])
+        var reference: [[Float]] = []
+        for item in items { reference.append(try float.run(item)) }
         var report: [LayerSensitivity] = []
         for op in int8Operators.sorted() {
+            let probe = try session(quantized: [op])
             var signal: [Float] = [], noisy: [Float] = []
             for (item, ref) in zip(items, reference) {
                 signal += ref
-                noisy += try run(item, quantized: [op])
+                noisy += try probe.run(item)
             }
             let o = plan.graph.operators[op]
             report.append(LayerSensitivity(name: o.name(in: plan.graph), code: o.code,
@@ -97,12 +100,12 @@ extension FakeQuantSimulator {
 
     /// Fraction of items whose int8-simulated argmax equals the float argmax, and the int8
     /// accuracy against `labels`.
-    public func agreement(items: [[Float]], labels: [Int32]) throws -> (agreement: Double, floatAccuracy: Double, int8Accuracy: Double) {
+    public func agreement(items: [[Float]], labels: [Int32]) throws(QuantizationError) -> (agreement: Double, floatAccuracy: Double, int8Accuracy: Double) {
         var agree = 0, floatCorrect = 0, int8Correct = 0
-        let all = int8Operators
+        let float = try session(quantized: []), int8 = try session(quantized: int8Operators)
         for (item, label) in zip(items, labels) {
-            let f = argmax(try run(item, quantized: []))
-            let q = argmax(try run(item, quantized: all))
+            let f = argmax(try float.run(item))
+            let q = argmax(try int8.run(item))
             if f == q { agree += 1 }
             if f == Int(label) { floatCorrect += 1 }
             if q == Int(label) { int8Correct += 1 }

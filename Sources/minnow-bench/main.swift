@@ -68,7 +68,7 @@ final class GemmProblem {
     }
 
     func run() {
-        Int8Gemm.run(m: m, n: n, k: k, a: a, lda: k, packedWeights: weights, output: stage, c: c, ldc: n)
+        Int8Gemm.run(.native, m: m, n: n, k: k, a: a, lda: k, packedWeights: weights, output: stage, c: c, ldc: n)
     }
 
     /// Compares the first rows with the reference kernel.
@@ -118,6 +118,6 @@ while let line = readLine() {
         times.append((now() - start) / Double(calls))
     }
     times.sort()
-    print("seconds \(times[times.count / 2]) kernel \(Int8GemmKernel.best)")
+    print("seconds \(times[times.count / 2]) kernel \(InstructionSet.best)")
     fflush(nil)
 }

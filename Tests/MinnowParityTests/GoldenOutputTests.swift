@@ -14,42 +14,56 @@ final class GoldenOutputTests: XCTestCase {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
     static let itemCount = 50
 
-    func testOptimizedKernelsReproduceGoldenOutputs() throws {
+    func testEveryKernelPathReproducesGoldenOutputs() throws {
         for name in ["fashion-cnn-int8", "fashion-lstm-int8"] {
-            let outputs = try run(name)
+            let model = try [UInt8](Data(contentsOf: Self.directory.appendingPathComponent("\(name).minnow")))
             if ProcessInfo.processInfo.environment["MINNOW_WRITE_GOLDEN"] == "1" {
-                RuntimeTesting.usesReferenceKernels = true
-                defer { RuntimeTesting.usesReferenceKernels = false }
-                try Data(try run(name).map { UInt8(bitPattern: $0) })
+                try Data(try run(name, model: model, kernels: .reference).map { UInt8(bitPattern: $0) })
                     .write(to: Self.directory.appendingPathComponent("\(name).outputs"))
                 continue
             }
             let golden = try [UInt8](Data(contentsOf: Self.directory.appendingPathComponent("\(name).outputs"))).map { Int8(bitPattern: $0) }
             XCTAssertEqual(golden.count, Self.itemCount * 10, name)
-            XCTAssertEqual(outputs, golden, "\(name): optimized int8 outputs differ from the golden reference outputs")
+            for path in KernelPath.available {
+                let outputs = try run(name, model: model, kernels: path)
+                XCTAssertEqual(outputs, golden, "\(name): \(path) int8 outputs differ from the golden reference outputs")
+            }
         }
     }
 
-    /// Proof that the golden test can fail: a deliberately broken rounding changes outputs.
-    func testBrokenRoundingChangesGoldenOutputs() throws {
-        RuntimeTesting.breaksRounding = true
-        defer { RuntimeTesting.breaksRounding = false }
+    /// Proof that the golden test can fail: the same file with one requantization multiplier of
+    /// its first operator changed (checksum re-sealed, so it still loads) gives other outputs.
+    func testChangedRequantizationChangesGoldenOutputs() throws {
         for name in ["fashion-cnn-int8", "fashion-lstm-int8"] {
-            let outputs = try run(name)
+            var model = try [UInt8](Data(contentsOf: Self.directory.appendingPathComponent("\(name).minnow")))
+            try model.withUnsafeMutableBytes { raw in
+                let m = try Model(bytes: UnsafeRawBufferPointer(raw))
+                // The constant of operator 0 with the most int32 values: its requantization or
+                // fixed-point parameters. Scale the second value (a multiplier in both files).
+                let constants = m.operatorInputs(0).filter { m.isConstant($0) && m.tensorType($0) == .int32 }
+                let t = try XCTUnwrap(constants.max { m.tensorShape($0).elementCount < m.tensorShape($1).elementCount })
+                let data = try XCTUnwrap(m.constantData(t))
+                let offset = data.baseAddress! - UnsafeRawPointer(raw.baseAddress!) + 4 * (m.tensorShape(t).elementCount / 2 - 1)
+                let value = raw.load(fromByteOffset: offset, as: Int32.self)
+                raw.storeBytes(of: value / 4 * 3, toByteOffset: offset, as: Int32.self)
+                let crc = crc32(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(raw)[16..<m.byteCount]))
+                raw.storeBytes(of: crc.littleEndian, toByteOffset: 12, as: UInt32.self)
+            }
+            let outputs = try run(name, model: model, kernels: .native)
             let golden = try [UInt8](Data(contentsOf: Self.directory.appendingPathComponent("\(name).outputs"))).map { Int8(bitPattern: $0) }
-            XCTAssertNotEqual(outputs, golden, "\(name): truncating requantization must change some output")
+            XCTAssertNotEqual(outputs, golden, "\(name): a changed requantization multiplier must change some output")
         }
     }
 
-    /// Runs the first `itemCount` committed inputs and returns the concatenated int8 outputs.
-    private func run(_ name: String) throws -> [Int8] {
-        let model = try [UInt8](Data(contentsOf: Self.directory.appendingPathComponent("\(name).minnow")))
+    /// Runs the first `itemCount` committed inputs on `kernels` and returns the concatenated int8 outputs.
+    private func run(_ name: String, model: [UInt8], kernels: KernelPath) throws -> [Int8] {
         let inputs = try [UInt8](Data(contentsOf: Self.directory.appendingPathComponent("\(name).inputs")))
         return try model.withUnsafeBytes { raw in
             let m = try Model(bytes: raw)
-            let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: Interpreter.requiredArenaBytes(for: m), alignment: 16)
+            let arena = UnsafeMutableRawBufferPointer.allocate(
+                byteCount: Interpreter.requiredArenaBytes(for: m, kernels: kernels), alignment: 16)
             defer { arena.deallocate() }
-            let interpreter = try Interpreter(model: m, arena: arena)
+            let interpreter = try Interpreter(model: m, arena: arena, kernels: kernels)
             let input = interpreter.inputInt8(0)
             XCTAssertEqual(inputs.count, Self.itemCount * input.count)
             var outputs: [Int8] = []

@@ -1,3 +1,4 @@
+import MinnowMetrics
 import MinnowParity
 import XCTest
 
@@ -55,5 +56,53 @@ final class ParityMetricsTests: XCTestCase {
         XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
         XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 2, "SQNR bars and heat map")
         XCTAssertFalse(html.contains("http"), "the page must be self-contained")
+    }
+}
+
+final class TaskParityTests: XCTestCase {
+    private func report(outputs: Int, float: [Float], int8: [Float]) -> ParityReport {
+        let count = float.count / outputs
+        return ParityReport(floatModel: "f.minnow", int8Model: "q.minnow", dataDescription: "toy", count: count, floatCorrect: 0,
+                            int8Correct: 0, agreeing: count, floatConfusion: ConfusionMatrix(classCount: 2),
+                            int8Confusion: ConfusionMatrix(classCount: 2), layers: [], outputCount: outputs,
+                            floatOutputs: float, int8Outputs: int8)
+    }
+
+    func testBinaryParityComparesDecisionsAndDropsTopOneFigures() {
+        var r = report(outputs: 1, float: [0.9, 0.2, 0.6, 0.4], int8: [0.8, 0.3, 0.45, 0.4])
+        r.compareTask(.binary, targets: .labels([1, 0, 1, 1]), binaryThreshold: 0.5)
+        let comparison = r.taskComparison!
+        XCTAssertEqual(comparison.float[.binaryAccuracy], 0.75)
+        XCTAssertEqual(comparison.int8[.binaryAccuracy], 0.5)
+        XCTAssertEqual(comparison.decisionAgreement, 0.75, "item 2 crosses the threshold")
+        XCTAssertEqual(comparison.maximumAbsoluteDifference, Double(Float(0.6) - Float(0.45)), accuracy: 1e-7)
+        let json = r.jsonObject()
+        XCTAssertNil(json["agreement"], "no top-1 agreement for one output")
+        XCTAssertNil(json["float_accuracy"])
+        XCTAssertEqual(json["task"] as? String, "binary")
+        XCTAssertEqual((json["float_metrics"] as? [String: Double])?["binary_accuracy"], 0.75)
+        XCTAssertTrue(r.headline.hasPrefix("binary: float binary accuracy 75.00%"), r.headline)
+        let html = ParityHTML.render(r)
+        XCTAssertTrue(html.contains("binary accuracy: float / int8"), "task cards")
+        XCTAssertFalse(html.contains("Confusion difference"), "no arg-max confusion for one output")
+    }
+
+    func testRegressionParityScoresBothAgainstTheTargets() {
+        var r = report(outputs: 2, float: [1, 2, 3, 4], int8: [1.5, 2, 3, 3])
+        r.compareTask(.regression, targets: .values([1, 2, 3, 5], perItem: 2))
+        let comparison = r.taskComparison!
+        XCTAssertEqual(comparison.float[.meanSquaredError], 0.25)
+        XCTAssertEqual(comparison.int8[.meanSquaredError], (0.25 + 4) / 4)
+        XCTAssertNil(comparison.decisionAgreement)
+        XCTAssertEqual(comparison.meanAbsoluteDifference, 1.5 / 4)
+        XCTAssertNil(r.jsonObject()["confusion_float"])
+    }
+
+    func testClassificationKeepsTheTopOneReport() {
+        var r = report(outputs: 2, float: [0.1, 0.9, 0.8, 0.2], int8: [0.2, 0.8, 0.4, 0.6])
+        r.compareTask(.classification, targets: .labels([1, 0]))
+        XCTAssertEqual(r.taskComparison?.decisionAgreement, 0.5)
+        XCTAssertNotNil(r.jsonObject()["agreement"])
+        XCTAssertTrue(r.headline.hasPrefix("float accuracy"))
     }
 }

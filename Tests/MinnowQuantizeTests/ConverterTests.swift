@@ -1,6 +1,7 @@
 import MinnowData
 import MinnowQuantize
 import MinnowRuntime
+import MinnowTrain
 import XCTest
 
 final class ConverterTests: XCTestCase {
@@ -159,4 +160,20 @@ struct FloatGraphValues {
     let graph: FloatGraph
     init(_ b: ModelBuilder) { graph = try! FloatGraph(builder: b) }
     func constant(_ name: String) -> [Float] { graph.tensors.first { $0.name == name }!.constant! }
+}
+
+final class ContinuedTrainingRefusalTests: XCTestCase {
+    /// `minnow train --from` reads float models only: an int8 file is refused with a typed error.
+    func testInt8ModelsCannotBeTrainedFurther() throws {
+        let data = try FloatModels.randomData(itemShape: [10], count: 32, seed: 3)
+        let int8 = try Quantizer.quantize(modelBytes: FloatModels.mlp().serializedBytes(), calibration: data, dataName: "random",
+                                          sampleCount: 32, options: QuantizationOptions()).builder.serializedBytes()
+        XCTAssertThrowsError(try FunctionalModel.load(modelFile: int8, path: "q.minnow")) { error in
+            guard case TrainError.invalidModelFile(let path, let reason) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, "q.minnow")
+            XCTAssertTrue(reason.contains("not a float model") && reason.contains("float model the int8 one was quantized from"), reason)
+        }
+        // The float original is read back.
+        XCTAssertEqual(try FunctionalModel.load(modelFile: FloatModels.mlp().serializedBytes(), path: "f.minnow").layers.count, 2)
+    }
 }

@@ -200,7 +200,7 @@ final class RecurrentQuantizerTests: XCTestCase {
                             bias: b.baseAddress!, rowExponents: e.baseAddress!, parameters: p.baseAddress!)
                         x.withUnsafeBufferPointer { xb in
                             y.withUnsafeMutableBufferPointer { yb in
-                                Int8LSTMKernel.run(k, input: xb.baseAddress!, output: yb.baseAddress!, scratch: scratch)
+                                Int8LSTMKernel.run(.native, k, input: xb.baseAddress!, output: yb.baseAddress!, scratch: scratch)
                             }
                         }
                       }
@@ -230,7 +230,7 @@ final class RecurrentQuantizerTests: XCTestCase {
                                 rowExponents: e.baseAddress!, parameters: p.baseAddress!)
                             x.withUnsafeBufferPointer { xb in
                                 y.withUnsafeMutableBufferPointer { yb in
-                                    Int8GRUKernel.run(k, input: xb.baseAddress!, output: yb.baseAddress!, scratch: scratch)
+                                    Int8GRUKernel.run(.native, k, input: xb.baseAddress!, output: yb.baseAddress!, scratch: scratch)
                                 }
                             }
                           }

@@ -100,8 +100,8 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(Self.loadError(noOutputs), .badModelOutput(position: 0, found: -1))
     }
 
-    /// Activations summing to 2 GiB or more: the planner's Int32 offsets would wrap. Each 1 GiB
-    /// tensor alone is legal, and 1 GiB in total still loads.
+    /// Activations summing to 2 GiB or more: the planner's Int32 offsets would wrap, whatever the
+    /// limits say. Below that, `ModelLimits.maxArenaBytes` decides.
     func testArenaTotalMustFitInt32() throws {
         func model(elements: Int) -> ModelBuilder {
             var b = ModelBuilder()
@@ -113,12 +113,18 @@ final class FuzzRegressionTests: XCTestCase {
             b.outputs = [y]
             return b
         }
-        // 1 GiB + 1 GiB (+ planner work area) > Int32.max: rejected at the second tensor.
-        XCTAssertEqual(Self.loadError(model(elements: 1 << 28)), .badShape(tensor: 1))
-        // 3 × 256 MiB loads, and plans to 768 MiB plus bookkeeping (no overlap possible: all live at once).
+        // 1 GiB + 1 GiB (+ planner work area) > Int32.max: rejected even with no arena limit.
+        let unlimited = ModelLimits(maxArenaBytes: .max, maxOperations: .max)
+        let huge = AlignedBuffer(model(elements: 1 << 28).serializedBytes())
+        XCTAssertThrowsError(try Model(bytes: huge.bytes, limits: unlimited)) { error in
+            XCTAssertEqual(error as? ModelError, .limitExceeded(.arenaBytes, limit: Int(Int32.max)))
+        }
+        // 3 × 256 MiB loads when the limit allows it, and plans to 768 MiB plus bookkeeping (no
+        // overlap possible: all live at once); the default 64 MiB limit refuses it.
         let fits = AlignedBuffer(model(elements: 1 << 26).serializedBytes())
-        let loaded = try Model(bytes: fits.bytes)
+        let loaded = try Model(bytes: fits.bytes, limits: unlimited)
         XCTAssertEqual(Interpreter.requiredArenaBytes(for: loaded), 16 + (3 << 28))
+        XCTAssertEqual(Self.loadError(model(elements: 1 << 26)), .limitExceeded(.arenaBytes, limit: 64 << 20))
     }
 
     // MARK: Helpers

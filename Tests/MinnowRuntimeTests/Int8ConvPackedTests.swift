@@ -7,7 +7,7 @@ import XCTest
 /// the definition; and whole int8 conv models through the interpreter (which takes that path).
 final class Int8ConvPackedTests: XCTestCase {
     /// A random geometry with Keras padding rules: odd sizes, kernels 1…4, strides 1…3.
-    func randomGeometry(_ rng: inout IntRandom, channels: Int, maxSize: Int = 13) -> (Int8WindowGeometry, Padding) {
+    func randomGeometry(_ rng: inout IntRandom, channels: Int, maxSize: Int = 13) -> (WindowGeometry, Padding) {
         while true {
             let h = rng.int(1...maxSize), w = rng.int(1...maxSize)
             let kh = rng.int(1...4), kw = rng.int(1...4)
@@ -15,7 +15,7 @@ final class Int8ConvPackedTests: XCTestCase {
             let padding: Padding = rng.int(0...1) == 0 ? .same : .valid
             guard let rows = AxisGeometry(input: h, kernel: kh, stride: sh, padding: padding),
                   let cols = AxisGeometry(input: w, kernel: kw, stride: sw, padding: padding) else { continue }
-            return (Int8WindowGeometry(inputHeight: h, inputWidth: w, channels: channels, kernelHeight: kh,
+            return (WindowGeometry(inputHeight: h, inputWidth: w, channels: channels, kernelHeight: kh,
                                        kernelWidth: kw, strideHeight: sh, strideWidth: sw,
                                        outputHeight: rows.outputSize, outputWidth: cols.outputSize,
                                        padTop: rows.padBefore, padLeft: cols.padBefore), padding)
@@ -23,7 +23,7 @@ final class Int8ConvPackedTests: XCTestCase {
     }
 
     /// Patch values of output pixel `p` in (ky, kx, c) order, from the definition.
-    func patch(_ x: [Int8], _ g: Int8WindowGeometry, pixel p: Int, pad: Int8) -> [Int8] {
+    func patch(_ x: [Int8], _ g: WindowGeometry, pixel p: Int, pad: Int8) -> [Int8] {
         let oy = p / g.outputWidth, ox = p % g.outputWidth
         var out: [Int8] = []
         for ky in 0..<g.kernelHeight { for kx in 0..<g.kernelWidth { for ch in 0..<g.channels {
@@ -36,7 +36,7 @@ final class Int8ConvPackedTests: XCTestCase {
 
     /// Every output pixel's `n` channels (row stride `ldc`, other bytes 0x3C) of `layer` over `x`
     /// from the definition: padding cells take the input zero point, so they contribute 0.
-    func expectedConv(_ x: [Int8], _ g: Int8WindowGeometry, layer: QuantizedLayer, n: Int, inputZeroPoint zpIn: Int32,
+    func expectedConv(_ x: [Int8], _ g: WindowGeometry, layer: QuantizedLayer, n: Int, inputZeroPoint zpIn: Int32,
                       activation: FusedActivation, ldc: Int) -> [Int8] {
         let depth = g.kernelHeight * g.kernelWidth * g.channels
         let pixels = g.outputHeight * g.outputWidth
@@ -58,9 +58,9 @@ final class Int8ConvPackedTests: XCTestCase {
         var rng = IntRandom(seed: 91)
         // Rows wider than the C kernel's 2 KiB padded-row buffer take its other (tap-by-tap) path.
         let wide = [
-            Int8WindowGeometry(inputHeight: 3, inputWidth: 70, channels: 64, kernelHeight: 3, kernelWidth: 3,
+            WindowGeometry(inputHeight: 3, inputWidth: 70, channels: 64, kernelHeight: 3, kernelWidth: 3,
                                strideHeight: 1, strideWidth: 1, outputHeight: 3, outputWidth: 70, padTop: 1, padLeft: 1),
-            Int8WindowGeometry(inputHeight: 4, inputWidth: 300, channels: 15, kernelHeight: 2, kernelWidth: 3,
+            WindowGeometry(inputHeight: 4, inputWidth: 300, channels: 15, kernelHeight: 2, kernelWidth: 3,
                                strideHeight: 2, strideWidth: 1, outputHeight: 2, outputWidth: 298, padTop: 0, padLeft: 0),
         ]
         for trial in 0..<204 {
@@ -83,7 +83,7 @@ final class Int8ConvPackedTests: XCTestCase {
             var out = [UInt8](repeating: 0xA5, count: count * stride + 1)
             x.withUnsafeBufferPointer { xb in
                 out.withUnsafeMutableBufferPointer { ob in
-                    Int8SpatialKernels.im2colPacked(input: xb.baseAddress!, geometry: g, firstPixel: first, pixels: count,
+                    Int8Convolution.im2colPacked(input: xb.baseAddress!, geometry: g, firstPixel: first, pixels: count,
                                                     padValue: pad, rowStride: stride, flipsSign: flip,
                                                     output: ob.baseAddress!)
                 }
@@ -102,7 +102,7 @@ final class Int8ConvPackedTests: XCTestCase {
             let padding: Padding = trial % 3 == 0 ? .valid : .same
             guard let rows = AxisGeometry(input: h, kernel: 3, stride: 1, padding: padding),
                   let cols = AxisGeometry(input: w, kernel: 3, stride: 1, padding: padding) else { continue }
-            let g = Int8WindowGeometry(inputHeight: h, inputWidth: w, channels: 1, kernelHeight: 3, kernelWidth: 3,
+            let g = WindowGeometry(inputHeight: h, inputWidth: w, channels: 1, kernelHeight: 3, kernelWidth: 3,
                                        strideHeight: 1, strideWidth: 1, outputHeight: rows.outputSize,
                                        outputWidth: cols.outputSize, padTop: rows.padBefore, padLeft: cols.padBefore)
             let pixels = g.outputHeight * g.outputWidth
@@ -120,7 +120,7 @@ final class Int8ConvPackedTests: XCTestCase {
             var out = [UInt8](repeating: 0xA5, count: count * 12 + 1)
             x.withUnsafeBufferPointer { xb in
                 out.withUnsafeMutableBufferPointer { ob in
-                    Int8SpatialKernels.im2colPacked(input: xb.baseAddress!, geometry: g, firstPixel: first, pixels: count,
+                    Int8Convolution.im2colPacked(input: xb.baseAddress!, geometry: g, firstPixel: first, pixels: count,
                                                     padValue: pad, rowStride: 12, flipsSign: flip, output: ob.baseAddress!)
                 }
             }
@@ -129,7 +129,7 @@ final class Int8ConvPackedTests: XCTestCase {
     }
 
     func testPrepackedConvMatchesDefinitionForEveryKernel() {
-        let kernels = Int8GemmKernel.available
+        let kernels = InstructionSet.supported
         XCTAssertTrue(kernels.contains(.scalar))
         var rng = IntRandom(seed: 92)
         var checked = 0
@@ -152,7 +152,7 @@ final class Int8ConvPackedTests: XCTestCase {
                 let packedWeights = WeightPacking.pack(layer.weights, channels: n, depth: depth)
                 let mults = layer.multipliers.map { $0.multiplier }, shifts = layer.multipliers.map { $0.shift }
                 let (lo, hi) = referenceRange(activation, scale: layer.outputScale, zeroPoint: layer.outputZeroPoint)
-                let rowBytes = Int8Gemm.prepackedRowBytes(k: depth)
+                let rowBytes = Int8Gemm.prepackedRowBytes(k: depth, path: .native)
                 XCTAssertEqual(rowBytes, 4 * ((depth + 3) / 4))
                 let block = [1, 5, 6, 7, g.outputWidth, pixels][trial % 6]
                 var actual = [Int8](repeating: 0x3C, count: pixels * ldc)
@@ -166,11 +166,11 @@ final class Int8ConvPackedTests: XCTestCase {
                             var p0 = 0
                             while p0 < pixels {
                                 let count = min(block, pixels - p0)
-                                Int8SpatialKernels.im2colPacked(
+                                Int8Convolution.im2colPacked(
                                     input: xb.baseAddress!, geometry: g, firstPixel: p0, pixels: count,
                                     padValue: Int8(zpIn), rowStride: rowBytes,
-                                    flipsSign: kernel.readsUnsignedActivations, output: a.baseAddress!)
-                                Int8Gemm.runPrepacked(kernel: kernel.rawValue, m: count, n: n, k: depth,
+                                    flipsSign: Int8Gemm.readsUnsignedActivations(.native(kernel)), output: a.baseAddress!)
+                                Int8Gemm.runPrepacked(.native(kernel), m: count, n: n, k: depth,
                                                       a: UnsafePointer(a.baseAddress!), aStride: rowBytes,
                                                       packedWeights: w.baseAddress!, output: stage,
                                                       c: y.baseAddress! + p0 * ldc, ldc: ldc)
@@ -194,12 +194,12 @@ final class Int8ConvPackedTests: XCTestCase {
     func testWholeConvMatchesDefinition() {
         var rng = IntRandom(seed: 93)
         var ran = 0
-        for kernel in Int8GemmKernel.available {
+        for kernel in InstructionSet.supported {
             for trial in 0..<120 {
                 let channels = [4, 8, 12, 16, 20, 32, 3, 64, 1, 16][trial % 10]
                 var (g, _) = randomGeometry(&rng, channels: channels, maxSize: 20)
                 if trial % 10 == 9 {  // too few output pixels for the indirect path
-                    g = Int8WindowGeometry(inputHeight: 4, inputWidth: 5, channels: 4, kernelHeight: 3, kernelWidth: 3,
+                    g = WindowGeometry(inputHeight: 4, inputWidth: 5, channels: 4, kernelHeight: 3, kernelWidth: 3,
                                            strideHeight: 1, strideWidth: 1, outputHeight: 4, outputWidth: 5,
                                            padTop: 1, padLeft: 1)
                 }
@@ -224,8 +224,8 @@ final class Int8ConvPackedTests: XCTestCase {
                             let stage = Int8OutputStage(bias: b.baseAddress!, multipliers: m.baseAddress!,
                                                         shifts: s.baseAddress!, outputZeroPoint: layer.outputZeroPoint,
                                                         lowerBound: Int32(lo), upperBound: Int32(hi))
-                            handled = Int8SpatialKernels.conv2DWhole(
-                                kernel: kernel.rawValue, input: xb.baseAddress!, geometry: g, padValue: Int8(zpIn),
+                            handled = Int8Convolution.runWhole(
+                                .native(kernel), input: xb.baseAddress!, geometry: g, padValue: Int8(zpIn),
                                 packedWeights: w.baseAddress!, outputChannels: n, stage: stage, output: y.baseAddress!)
                         }
                     } }
@@ -233,7 +233,7 @@ final class Int8ConvPackedTests: XCTestCase {
                 let paddedBytes = ((g.outputHeight - 1) * g.strideHeight + g.kernelHeight)
                     * ((g.outputWidth - 1) * g.strideWidth + g.kernelWidth) * c
                 let indirect = c % 4 == 0 && pixels >= 24 && paddedBytes <= 16 * 1024
-                let unfolded = pixels * Int8Gemm.prepackedRowBytes(k: depth) <= 16 * 1024
+                let unfolded = pixels * Int8Gemm.prepackedRowBytes(k: depth, path: .native) <= 16 * 1024
                 let suits = kernel == .avx512VNNI && (indirect || unfolded)
                 XCTAssertEqual(handled, suits, "\(kernel) trial \(trial) \(g)")
                 if handled {
@@ -244,13 +244,13 @@ final class Int8ConvPackedTests: XCTestCase {
                 }
             }
         }
-        if Int8GemmKernel.available.contains(.avx512VNNI) { XCTAssertGreaterThan(ran, 20) }
+        if InstructionSet.supported.contains(.avx512VNNI) { XCTAssertGreaterThan(ran, 20) }
     }
 
     func testX86FamiliesReadUnsignedRowsAndARMFamiliesRawRows() {
-        for kernel in Int8GemmKernel.available {
+        for kernel in InstructionSet.supported {
             let expected = kernel == .scalar || kernel == .avx2 || kernel == .avx512VNNI
-            XCTAssertEqual(kernel.readsUnsignedActivations, expected, "\(kernel)")
+            XCTAssertEqual(Int8Gemm.readsUnsignedActivations(.native(kernel)), expected, "\(kernel)")
         }
     }
 
@@ -258,11 +258,11 @@ final class Int8ConvPackedTests: XCTestCase {
     /// in place) against the definition, including the preset's 28×28×1 and 14×14×16 layers.
     func testInterpreterConvMatchesDefinition() throws {
         var rng = IntRandom(seed: 93)
-        var geometries: [(Int8WindowGeometry, Padding)] = [(
-            Int8WindowGeometry(inputHeight: 28, inputWidth: 28, channels: 1, kernelHeight: 3, kernelWidth: 3,
+        var geometries: [(WindowGeometry, Padding)] = [(
+            WindowGeometry(inputHeight: 28, inputWidth: 28, channels: 1, kernelHeight: 3, kernelWidth: 3,
                                strideHeight: 1, strideWidth: 1, outputHeight: 28, outputWidth: 28, padTop: 1, padLeft: 1), .same),
             (
-            Int8WindowGeometry(inputHeight: 14, inputWidth: 14, channels: 16, kernelHeight: 3, kernelWidth: 3,
+            WindowGeometry(inputHeight: 14, inputWidth: 14, channels: 16, kernelHeight: 3, kernelWidth: 3,
                                strideHeight: 1, strideWidth: 1, outputHeight: 14, outputWidth: 14, padTop: 1, padLeft: 1), .same),
         ]
         for trial in 0..<14 { geometries.append(randomGeometry(&rng, channels: channelChoices[trial % channelChoices.count], maxSize: 17)) }

@@ -132,22 +132,22 @@ final class Int8GemmTests: XCTestCase {
         XCTAssertEqual(tiny.run { a, w, s, c in
             Int8Gemm.portable(m: 2, n: 3, k: 5, a: a, lda: 6, packedWeights: w, output: s, c: c, ldc: 4)
         }, tiny.expected, "portable")
-        for kernel in Int8GemmKernel.available {
+        for kernel in InstructionSet.supported {
             XCTAssertEqual(tiny.run { a, w, s, c in
-                Int8Gemm.run(kernel: kernel, m: 2, n: 3, k: 5, a: a, lda: 6, packedWeights: w, output: s, c: c, ldc: 4)
+                Int8Gemm.run(.native(kernel), m: 2, n: 3, k: 5, a: a, lda: 6, packedWeights: w, output: s, c: c, ldc: 4)
             }, tiny.expected, "\(kernel)")
         }
     }
 
     func testEveryCKernelMatchesReferenceOnRandomShapes() {
-        let kernels = Int8GemmKernel.available
+        let kernels = InstructionSet.supported
         XCTAssertTrue(kernels.contains(.scalar))
         #if arch(x86_64)
         XCTAssertTrue(kernels.contains(.avx2) || !kernels.contains(.avx512VNNI), "AVX-512 VNNI without AVX2?")
         #endif
         for (index, kernel) in kernels.enumerated() {
             checkAllShapes("\(kernel)", seed: 100 + UInt64(index)) { p, a, w, stage, c in
-                Int8Gemm.run(kernel: kernel, m: p.m, n: p.n, k: p.k, a: a, lda: p.lda, packedWeights: w,
+                Int8Gemm.run(.native(kernel), m: p.m, n: p.n, k: p.k, a: a, lda: p.lda, packedWeights: w,
                              output: stage, c: c, ldc: p.ldc)
             }
         }
@@ -161,7 +161,7 @@ final class Int8GemmTests: XCTestCase {
 
     func testDispatchingRunMatchesReferenceOnRandomShapes() {
         checkAllShapes("run", seed: 11) { p, a, w, stage, c in
-            Int8Gemm.run(m: p.m, n: p.n, k: p.k, a: a, lda: p.lda, packedWeights: w, output: stage, c: c, ldc: p.ldc)
+            Int8Gemm.run(.native, m: p.m, n: p.n, k: p.k, a: a, lda: p.lda, packedWeights: w, output: stage, c: c, ldc: p.ldc)
         }
     }
 
@@ -170,9 +170,9 @@ final class Int8GemmTests: XCTestCase {
         var rng = Generator(state: 2024)
         let problem = Problem(m: 300, n: 70, k: 1001, rng: &rng)
         let expected = problem.reference()
-        for kernel in Int8GemmKernel.available {
+        for kernel in InstructionSet.supported {
             let found = problem.output { a, w, stage, c in
-                Int8Gemm.run(kernel: kernel, m: problem.m, n: problem.n, k: problem.k, a: a, lda: problem.lda,
+                Int8Gemm.run(.native(kernel), m: problem.m, n: problem.n, k: problem.k, a: a, lda: problem.lda,
                              packedWeights: w, output: stage, c: c, ldc: problem.ldc)
             }
             let mismatch = found.indices.first { found[$0] != expected[$0] }
@@ -189,9 +189,9 @@ final class Int8GemmTests: XCTestCase {
             for mixes in [false, true] {
                 let problem = Problem(m: m, n: n, k: k, rng: &rng, mixesExtremes: mixes)
                 let expected = problem.reference()
-                for kernel in Int8GemmKernel.available {
+                for kernel in InstructionSet.supported {
                     let found = problem.output { a, w, stage, c in
-                        Int8Gemm.run(kernel: kernel, m: m, n: n, k: k, a: a, lda: problem.lda,
+                        Int8Gemm.run(.native(kernel), m: m, n: n, k: k, a: a, lda: problem.lda,
                                      packedWeights: w, output: stage, c: c, ldc: problem.ldc)
                     }
                     let mismatch = found.indices.first { found[$0] != expected[$0] }
@@ -205,9 +205,9 @@ final class Int8GemmTests: XCTestCase {
         var rng = Generator(state: 5)
         let problem = Problem(m: 3, n: 20, k: 0, rng: &rng)
         let expected = problem.reference()
-        for kernel in Int8GemmKernel.available {
+        for kernel in InstructionSet.supported {
             XCTAssertEqual(problem.output { a, w, stage, c in
-                Int8Gemm.run(kernel: kernel, m: 3, n: 20, k: 0, a: a, lda: problem.lda, packedWeights: w,
+                Int8Gemm.run(.native(kernel), m: 3, n: 20, k: 0, a: a, lda: problem.lda, packedWeights: w,
                              output: stage, c: c, ldc: problem.ldc)
             }, expected, "\(kernel)")
         }

@@ -6,7 +6,7 @@ import XCTest
 /// computation written here from the operator definitions.
 final class Int8KernelTwinTests: XCTestCase {
     /// A random window geometry with Keras padding rules (odd sizes, strides up to 3).
-    func randomGeometry(_ rng: inout IntRandom, channels: Int) -> Int8WindowGeometry {
+    func randomGeometry(_ rng: inout IntRandom, channels: Int) -> WindowGeometry {
         while true {
             let h = rng.int(1...13), w = rng.int(1...13)
             let kh = rng.int(1...4), kw = rng.int(1...4)
@@ -14,7 +14,7 @@ final class Int8KernelTwinTests: XCTestCase {
             let padding: Padding = rng.int(0...1) == 0 ? .same : .valid
             guard let rows = AxisGeometry(input: h, kernel: kh, stride: sh, padding: padding),
                   let cols = AxisGeometry(input: w, kernel: kw, stride: sw, padding: padding) else { continue }
-            return Int8WindowGeometry(inputHeight: h, inputWidth: w, channels: channels, kernelHeight: kh,
+            return WindowGeometry(inputHeight: h, inputWidth: w, channels: channels, kernelHeight: kh,
                                       kernelWidth: kw, strideHeight: sh, strideWidth: sw,
                                       outputHeight: rows.outputSize, outputWidth: cols.outputSize,
                                       padTop: rows.padBefore, padLeft: cols.padBefore)
@@ -26,7 +26,7 @@ final class Int8KernelTwinTests: XCTestCase {
 
     /// Pooling computed from the definition: cells inside the input, max or average rounded
     /// half away from zero, clamped.
-    func expectedPool(_ x: [Int8], _ g: Int8WindowGeometry, isMax: Bool, lower: Int, upper: Int) -> [Int8] {
+    func expectedPool(_ x: [Int8], _ g: WindowGeometry, isMax: Bool, lower: Int, upper: Int) -> [Int8] {
         var out: [Int8] = []
         for oy in 0..<g.outputHeight { for ox in 0..<g.outputWidth { for ch in 0..<g.channels {
             var cells: [Int] = []
@@ -42,12 +42,12 @@ final class Int8KernelTwinTests: XCTestCase {
         return out
     }
 
-    func pool(_ path: Int8KernelPath, _ x: [Int8], _ g: Int8WindowGeometry, isMax: Bool, lower: Int32,
+    func pool(_ path: KernelPath, _ x: [Int8], _ g: WindowGeometry, isMax: Bool, lower: Int32,
               upper: Int32) -> [Int8] {
         var y = [Int8](repeating: 99, count: g.outputHeight * g.outputWidth * g.channels)
         x.withUnsafeBufferPointer { xb in
             y.withUnsafeMutableBufferPointer { yb in
-                Int8SpatialKernels.pool(path, input: xb.baseAddress!, output: yb.baseAddress!, geometry: g,
+                Int8Pooling.run(path, input: xb.baseAddress!, output: yb.baseAddress!, geometry: g,
                                         isMax: isMax, lower: lower, upper: upper)
             }
         }
@@ -66,7 +66,7 @@ final class Int8KernelTwinTests: XCTestCase {
                 XCTAssertEqual(reference, expectedPool(x, g, isMax: isMax, lower: Int(lower), upper: Int(upper)),
                                "reference vs definition, trial \(trial) \(g)")
             }
-            for path in [Int8KernelPath.portable, .native] {
+            for path in KernelPath.available.filter { $0 != .reference } {
                 XCTAssertEqual(pool(path, x, g, isMax: isMax, lower: lower, upper: upper), reference,
                                "\(path) pool max=\(isMax) trial \(trial) \(g)")
             }
@@ -85,10 +85,10 @@ final class Int8KernelTwinTests: XCTestCase {
             let isMax = trial % 2 == 0
             let x = rng.int8s(g.inputHeight * g.inputWidth * g.channels)
             let expected = pool(.reference, x, g, isMax: isMax, lower: -128, upper: 127)
-            for path in Int8KernelPath.allCases {
+            for path in KernelPath.available {
                 var buffer = x
                 buffer.withUnsafeMutableBufferPointer { b in
-                    Int8SpatialKernels.pool(path, input: UnsafePointer(b.baseAddress!), output: b.baseAddress!,
+                    Int8Pooling.run(path, input: UnsafePointer(b.baseAddress!), output: b.baseAddress!,
                                             geometry: g, isMax: isMax, lower: -128, upper: 127)
                 }
                 XCTAssertEqual(Array(buffer.prefix(expected.count)), expected, "in-place \(path) trial \(trial) \(g)")
@@ -108,19 +108,19 @@ final class Int8KernelTwinTests: XCTestCase {
             let padding: Padding = trial % 3 == 0 ? .valid : .same
             let rows = AxisGeometry(input: h, kernel: 2, stride: 2, padding: padding)!
             let cols = AxisGeometry(input: w, kernel: 2, stride: 2, padding: padding)!
-            let g = Int8WindowGeometry(inputHeight: h, inputWidth: w, channels: c, kernelHeight: 2, kernelWidth: 2,
+            let g = WindowGeometry(inputHeight: h, inputWidth: w, channels: c, kernelHeight: 2, kernelWidth: 2,
                                        strideHeight: 2, strideWidth: 2, outputHeight: rows.outputSize,
                                        outputWidth: cols.outputSize, padTop: rows.padBefore, padLeft: cols.padBefore)
             let lower = Int32(rng.int(-128...0)), upper = Int32(rng.int(0...127))
             let x = rng.int8s(h * w * c)
             let expected = expectedPool(x, g, isMax: true, lower: Int(lower), upper: Int(upper))
-            for path in Int8KernelPath.allCases {
+            for path in KernelPath.available {
                 XCTAssertEqual(pool(path, x, g, isMax: true, lower: lower, upper: upper), expected,
                                "\(path) trial \(trial) \(g)")
                 guard g.padTop == 0 && g.padLeft == 0 else { continue }
                 var buffer = x
                 buffer.withUnsafeMutableBufferPointer { b in
-                    Int8SpatialKernels.pool(path, input: UnsafePointer(b.baseAddress!), output: b.baseAddress!,
+                    Int8Pooling.run(path, input: UnsafePointer(b.baseAddress!), output: b.baseAddress!,
                                             geometry: g, isMax: true, lower: lower, upper: upper)
                 }
                 XCTAssertEqual(Array(buffer.prefix(expected.count)), expected, "in place \(path) trial \(trial) \(g)")
@@ -129,7 +129,7 @@ final class Int8KernelTwinTests: XCTestCase {
     }
 
     /// The patch rows of output pixels first..<first+count from the definition.
-    func expectedIm2col(_ x: [Int8], _ g: Int8WindowGeometry, first: Int, count: Int, pad: Int8) -> [Int8] {
+    func expectedIm2col(_ x: [Int8], _ g: WindowGeometry, first: Int, count: Int, pad: Int8) -> [Int8] {
         var out: [Int8] = []
         for p in first..<(first + count) {
             let oy = p / g.outputWidth, ox = p % g.outputWidth
@@ -152,12 +152,12 @@ final class Int8KernelTwinTests: XCTestCase {
             let pad = Int8(rng.int(-128...127))
             let x = rng.int8s(g.inputHeight * g.inputWidth * g.channels)
             let depth = g.kernelHeight * g.kernelWidth * g.channels
-            func run(_ path: Int8KernelPath) -> [Int8] {
+            func run(_ path: KernelPath) -> [Int8] {
                 // One guard byte past the block catches writes beyond it.
                 var out = [Int8](repeating: 77, count: count * depth + 1)
                 x.withUnsafeBufferPointer { xb in
                     out.withUnsafeMutableBufferPointer { ob in
-                        Int8SpatialKernels.im2col(path, input: xb.baseAddress!, geometry: g, firstPixel: first,
+                        Int8Convolution.im2col(path, input: xb.baseAddress!, geometry: g, firstPixel: first,
                                                   pixels: count, padValue: pad, output: ob.baseAddress!)
                     }
                 }
@@ -169,7 +169,7 @@ final class Int8KernelTwinTests: XCTestCase {
                 XCTAssertEqual(Array(reference.dropLast()), expectedIm2col(x, g, first: first, count: count, pad: pad),
                                "reference vs definition, trial \(trial) \(g)")
             }
-            for path in [Int8KernelPath.portable, .native] {
+            for path in KernelPath.available.filter { $0 != .reference } {
                 XCTAssertEqual(run(path), reference, "\(path) im2col trial \(trial) first \(first) count \(count) \(g)")
             }
         }
@@ -179,16 +179,16 @@ final class Int8KernelTwinTests: XCTestCase {
     func testPresetShapesMatchReference() {
         var rng = IntRandom(seed: 74)
         for (h, c) in [(28, 1), (14, 16)] {
-            let g = Int8WindowGeometry(inputHeight: h, inputWidth: h, channels: c, kernelHeight: 3, kernelWidth: 3,
+            let g = WindowGeometry(inputHeight: h, inputWidth: h, channels: c, kernelHeight: 3, kernelWidth: 3,
                                        strideHeight: 1, strideWidth: 1, outputHeight: h, outputWidth: h,
                                        padTop: 1, padLeft: 1)
             let x = rng.int8s(h * h * c)
             let expected = expectedIm2col(x, g, first: 0, count: h * h, pad: -5)
-            for path in Int8KernelPath.allCases {
+            for path in KernelPath.available {
                 var out = [Int8](repeating: 0, count: expected.count)
                 x.withUnsafeBufferPointer { xb in
                     out.withUnsafeMutableBufferPointer { ob in
-                        Int8SpatialKernels.im2col(path, input: xb.baseAddress!, geometry: g, firstPixel: 0,
+                        Int8Convolution.im2col(path, input: xb.baseAddress!, geometry: g, firstPixel: 0,
                                                   pixels: h * h, padValue: -5, output: ob.baseAddress!)
                     }
                 }
@@ -196,12 +196,12 @@ final class Int8KernelTwinTests: XCTestCase {
             }
         }
         for (h, c) in [(28, 16), (14, 32)] {
-            let g = Int8WindowGeometry(inputHeight: h, inputWidth: h, channels: c, kernelHeight: 2, kernelWidth: 2,
+            let g = WindowGeometry(inputHeight: h, inputWidth: h, channels: c, kernelHeight: 2, kernelWidth: 2,
                                        strideHeight: 2, strideWidth: 2, outputHeight: h / 2, outputWidth: h / 2,
                                        padTop: 0, padLeft: 0)
             let x = rng.int8s(h * h * c)
             let expected = expectedPool(x, g, isMax: true, lower: -20, upper: 127)
-            for path in Int8KernelPath.allCases {
+            for path in KernelPath.available {
                 XCTAssertEqual(pool(path, x, g, isMax: true, lower: -20, upper: 127), expected, "pool \(path) \(h)x\(h)x\(c)")
             }
         }

@@ -101,7 +101,7 @@ final class Int8ModelTests: XCTestCase {
             XCTAssertLessThanOrEqual(bytes.count, budget, "\(name) file bytes")
             let file = AlignedBuffer(bytes)
             let model = try Model(bytes: file.bytes)
-            XCTAssertEqual(model.formatVersion, 2)
+            XCTAssertEqual(model.formatVersion, 3)
             let arena = Interpreter.requiredArenaBytes(for: model)
             XCTAssertLessThanOrEqual(arena, arenaTarget, "\(name) arena")
             print("\(name) int8: file \(bytes.count) bytes (budget \(budget)), arena \(arena) bytes (target \(arenaTarget))")
@@ -158,9 +158,9 @@ final class Int8ModelTests: XCTestCase {
         }
     }
 
-    // MARK: Format version 2
+    // MARK: Compact formats (versions 2 and 3)
 
-    func testVersion2RoundTripPreservesQuantizationLayoutAndOptions() throws {
+    func testCompactRoundTripPreservesQuantizationLayoutAndOptions() throws {
         var b = ModelBuilder()
         let q = QuantizationParameters(scale: 0.125, zeroPoint: -7)
         let x = b.addTensor(name: "input", type: .int8, shape: [1, 5, 5, 3], quantization: q)
@@ -169,7 +169,8 @@ final class Int8ModelTests: XCTestCase {
         b.dropsRedundantQuantization = false
         let perChannel = QuantizationParameters(scales: [0.5, 0.25, 0.125, 2], zeroPoints: [0, 0, 0, 0], axis: 0)
         let w = b.addPackedWeights(name: "w", shape: [4, 3, 3, 3], values: weights, quantization: perChannel)
-        let bias = b.addConstant(name: "b", shape: [4], int32s: [1, -2, 3, Int32.min])
+        // The most negative bias whose sum with 27 products still fits int32.
+        let bias = b.addConstant(name: "b", shape: [4], int32s: [1, -2, 3, Int32.min + 27 * 255 * 128 + 1])
         let rq = b.addRequantization(name: "rq", [QuantizedMultiplier(0.3), QuantizedMultiplier(0.01), QuantizedMultiplier(1e-5), QuantizedMultiplier(2.5)])
         let y = b.addTensor(name: "conv", type: .int8, shape: [1, 3, 3, 4], quantization: .init(scales: [0.2], zeroPoints: [5]))
         b.addOperator(.conv2D, inputs: [x, w, bias, rq], outputs: [y],
@@ -177,11 +178,14 @@ final class Int8ModelTests: XCTestCase {
         let mixed = b.addConstant(name: "mixed", type: .int16, shape: [2, 3], bytes: Array(repeating: 1, count: 12),
                                   quantization: .init(scales: [1, 2], zeroPoints: [3, -4], axis: 0))
         b.inputs = [x]; b.outputs = [y]
-        let bytes = b.serializedBytes()
-        XCTAssertEqual(Int(bytes[4]) | Int(bytes[5]) << 8, 2)
+        for version in [2, 3] { try checkRoundTrip(version) }
+        func checkRoundTrip(_ version: Int) throws {
+        var b = b
+        let bytes = b.serializedBytes(formatVersion: version)
+        XCTAssertEqual(Int(bytes[4]) | Int(bytes[5]) << 8, version)
         let file = AlignedBuffer(bytes)
         let model = try Model(bytes: file.bytes)
-        XCTAssertEqual(model.formatVersion, 2)
+        XCTAssertEqual(model.formatVersion, version)
         for (t, entry) in b.tensors.enumerated() {
             XCTAssertEqual(model.tensorName(t), entry.name)
             XCTAssertEqual(model.tensorType(t), entry.type)
@@ -194,14 +198,15 @@ final class Int8ModelTests: XCTestCase {
             }
         }
         XCTAssertEqual(model.quantization(mixed)?.zeroPoint(1), -4)
-        XCTAssertEqual(model.operatorOptions(0), b.operators[0].options)
+        XCTAssertEqual(model.operatorOptions(0), version == 2 ? b.operators[0].options
+                       : OperatorCode.conv2D.canonicalOptions(b.operators[0].options))
         XCTAssertEqual(Array(model.operatorInputs(0)), [x, w, bias, rq])
         XCTAssertEqual(Array(model.operatorOutputs(0)), [y])
 
         // Names left out and redundant quantization dropped: smaller, same graph.
         b.includesNames = false
         b.dropsRedundantQuantization = true
-        let compact = b.serializedBytes()
+        let compact = b.serializedBytes(formatVersion: version)
         XCTAssertLessThan(compact.count, bytes.count - 16)
         let compactFile = AlignedBuffer(compact)
         let compactModel = try Model(bytes: compactFile.bytes)
@@ -209,9 +214,10 @@ final class Int8ModelTests: XCTestCase {
         XCTAssertNil(compactModel.quantization(w))
         XCTAssertEqual(compactModel.quantization(y)?.parameters, QuantizationParameters(scale: 0.2, zeroPoint: 5))
         XCTAssertEqual(compactModel.quantization(mixed)?.parameters.scales, [1, 2], "not a GEMM operand: kept")
+        }
 
-        // Float models stay version 1.
-        XCTAssertEqual(Self.floatModel().serializedBytes()[4], 1)
+        // New files of every kind are version 3.
+        XCTAssertEqual(Self.floatModel().serializedBytes()[4], 3)
     }
 
     func testRejectsMalformedQuantization() {

@@ -51,8 +51,9 @@ final class Int8RecurrentSpeedKernelTests: XCTestCase {
     }
 
     func testCKernelsMatchPortableLSTM() throws {
-        let kernels = Int8RecurrentKernel.available
-        try XCTSkipIf(kernels.isEmpty, "no C recurrent kernel family on this CPU")
+        // Every native family the dispatch can pick (those without a C recurrent kernel run the
+        // portable one, which must then agree trivially).
+        let kernels = InstructionSet.supported
         var rng = Int8RNNRandom(seed: 11)
         for kernel in kernels {
             for (steps, features, units, sequences) in Self.shapes {
@@ -64,7 +65,7 @@ final class Int8RecurrentSpeedKernelTests: XCTestCase {
                         compare(name: name, op: op, scratchBytes: Int8LSTMKernel.scratchBytes(units: units, features: features),
                                 sequences: sequences, x: x,
                                 portable: { Int8LSTMKernel.portable(k, input: xb.baseAddress!, output: $1, scratch: $0) },
-                                kernel: { Int8LSTMKernel.run(k, kernel: kernel, input: xb.baseAddress!, output: $1, scratch: $0) })
+                                kernel: { Int8LSTMKernel.run(.native(kernel), k, input: xb.baseAddress!, output: $1, scratch: $0) })
                     }
                 }
             }
@@ -72,8 +73,9 @@ final class Int8RecurrentSpeedKernelTests: XCTestCase {
     }
 
     func testCKernelsMatchPortableGRU() throws {
-        let kernels = Int8RecurrentKernel.available
-        try XCTSkipIf(kernels.isEmpty, "no C recurrent kernel family on this CPU")
+        // Every native family the dispatch can pick (those without a C recurrent kernel run the
+        // portable one, which must then agree trivially).
+        let kernels = InstructionSet.supported
         var rng = Int8RNNRandom(seed: 12)
         for kernel in kernels {
             for (steps, features, units, sequences) in Self.shapes {
@@ -85,7 +87,7 @@ final class Int8RecurrentSpeedKernelTests: XCTestCase {
                         compare(name: name, op: op, scratchBytes: Int8GRUKernel.scratchBytes(units: units, features: features),
                                 sequences: sequences, x: x,
                                 portable: { Int8GRUKernel.portable(k, input: xb.baseAddress!, output: $1, scratch: $0) },
-                                kernel: { Int8GRUKernel.run(k, kernel: kernel, input: xb.baseAddress!, output: $1, scratch: $0) })
+                                kernel: { Int8GRUKernel.run(.native(kernel), k, input: xb.baseAddress!, output: $1, scratch: $0) })
                     }
                 }
             }
@@ -95,8 +97,9 @@ final class Int8RecurrentSpeedKernelTests: XCTestCase {
     /// Extreme operands: every weight ±127, largest multipliers, exponents 0 and 7, large
     /// biases, so the Q.12 clamps, the cell clamp and the table ends are all reached.
     func testCKernelsMatchPortableAtSaturation() throws {
-        let kernels = Int8RecurrentKernel.available
-        try XCTSkipIf(kernels.isEmpty, "no C recurrent kernel family on this CPU")
+        // Every native family the dispatch can pick (those without a C recurrent kernel run the
+        // portable one, which must then agree trivially).
+        let kernels = InstructionSet.supported
         var rng = Int8RNNRandom(seed: 13)
         for kernel in kernels {
             for gates in [4, 3] {
@@ -111,123 +114,20 @@ final class Int8RecurrentSpeedKernelTests: XCTestCase {
                         op.withLSTM(sequences: true) { k in
                             compare(name: "\(kernel) saturated LSTM", op: op, scratchBytes: scratch, sequences: true, x: x,
                                     portable: { Int8LSTMKernel.portable(k, input: xp, output: $1, scratch: $0) },
-                                    kernel: { Int8LSTMKernel.run(k, kernel: kernel, input: xp, output: $1, scratch: $0) })
+                                    kernel: { Int8LSTMKernel.run(.native(kernel), k, input: xp, output: $1, scratch: $0) })
                         }
                     } else {
                         op.withGRU(sequences: true) { k in
                             compare(name: "\(kernel) saturated GRU", op: op, scratchBytes: scratch, sequences: true, x: x,
                                     portable: { Int8GRUKernel.portable(k, input: xp, output: $1, scratch: $0) },
-                                    kernel: { Int8GRUKernel.run(k, kernel: kernel, input: xp, output: $1, scratch: $0) })
+                                    kernel: { Int8GRUKernel.run(.native(kernel), k, input: xp, output: $1, scratch: $0) })
                         }
                     }
                 }
             }
         }
     }
-
-    /// Median and minimum thread CPU µs per call of `body` (CPU time, so other processes on a
-    /// busy machine do not inflate the figure): 31 batches of `repeats` calls.
-    static func cpuMicroseconds(repeats: Int, _ body: () throws -> Void) rethrows -> (median: Double, min: Double) {
-        func now() -> Int {
-            var ts = timespec()
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-            return Int(ts.tv_sec) * 1_000_000_000 + ts.tv_nsec
-        }
-        var times: [Double] = []
-        for _ in 0..<31 {
-            let start = now()
-            for _ in 0..<repeats { try body() }
-            times.append(Double(now() - start) / Double(repeats) / 1000)
-        }
-        return (times.sorted()[15], times.min()!)
-    }
-
-    static func format(_ t: (median: Double, min: Double)) -> String {
-        String(format: "%.1f µs (min %.1f)", t.median, t.min)
-    }
-
-    /// Timing of the Fashion-MNIST LSTM shape (28 × 28 → LSTM(64)), C kernel vs portable Swift.
-    /// Prints µs per sequence; asserts only that the C kernel is not slower (debug builds
-    /// compile Swift unoptimized, so the figure that matters is the release one).
-    func testLSTMPresetShapeTiming() throws {
-        guard let kernel = Int8RecurrentKernel.best else { throw XCTSkip("no C recurrent kernel family on this CPU") }
-        var rng = Int8RNNRandom(seed: 14)
-        let op = RandomRecurrentOp(gates: 4, steps: 28, features: 28, units: 64, rng: &rng)
-        let x = rng.int8s(28 * 28)
-        let bytes = Int8LSTMKernel.scratchBytes(units: 64, features: 28)
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
-        defer { scratch.deallocate() }
-        var y = [Int8](repeating: 0, count: 64)
-        op.withLSTM(sequences: false) { k in
-            x.withUnsafeBufferPointer { xb in
-                y.withUnsafeMutableBufferPointer { yb in
-                    let swift = Self.cpuMicroseconds(repeats: 5) {
-                        Int8LSTMKernel.portable(k, input: xb.baseAddress!, output: yb.baseAddress!, scratch: scratch)
-                    }
-                    let c = Self.cpuMicroseconds(repeats: 20) {
-                        Int8LSTMKernel.run(k, kernel: kernel, input: xb.baseAddress!, output: yb.baseAddress!, scratch: scratch)
-                    }
-                    print("int8 LSTM 28x28->64 (random op): portable Swift \(Self.format(swift)), \(kernel) \(Self.format(c))")
-                    XCTAssertLessThan(c.min, swift.min)
-                }
-            }
-        }
-    }
-
-    /// µs per batch-1 `invoke()` of a saved int8 model named by `MINNOW_TIMING_MODEL` (skipped
-    /// otherwise), and its first LSTM op alone with the portable Swift and the C kernel: how the
-    /// LSTM preset figures in the report were taken.
-    func testInvokeTimingOfSavedModel() throws {
-        guard let path = ProcessInfo.processInfo.environment["MINNOW_TIMING_MODEL"] else {
-            throw XCTSkip("set MINNOW_TIMING_MODEL to a .minnow file")
-        }
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 16)
-        defer { bytes.deallocate() }
-        data.copyBytes(to: bytes)
-        let model = try Model(bytes: UnsafeRawBufferPointer(bytes))
-        let arenaBytes = Interpreter.requiredArenaBytes(for: model)
-        let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: arenaBytes + 16, alignment: 16)
-        defer { arena.deallocate() }
-        let interpreter = try Interpreter(model: model, arena: arena)
-        var rng = Int8RNNRandom(seed: 15)
-        let input = interpreter.inputInt8(0)
-        for i in 0..<input.count { input[i] = Int8(rng.int(-128...127)) }
-        let invoke = try Self.cpuMicroseconds(repeats: 20) { try interpreter.invoke() }
-        print("invoke \(path): \(Self.format(invoke)), arena \(arenaBytes) B")
-
-        guard let op = (0..<model.operatorCount).first(where: { model.operatorCode($0) == .lstm }),
-              model.tensorType(model.operatorInputs(op)[0]) == .int8 else { return }
-        let ins = model.operatorInputs(op)
-        func constant<T>(_ i: Int, _: T.Type) -> UnsafePointer<T> {
-            model.constantData(ins[i])!.baseAddress!.assumingMemoryBound(to: T.self)
-        }
-        let shape = model.tensorShape(ins[0])
-        let options = model.operatorOptions(op)
-        let k = Int8LSTMKernel.Configuration(
-            steps: shape[1], features: shape[2], units: Int(options.units), returnSequences: options.returnSequences,
-            inputWeights: constant(1, Int8.self), recurrentWeights: constant(2, Int8.self), bias: constant(3, Int32.self),
-            rowExponents: constant(4, UInt8.self), parameters: constant(5, Int32.self))
-        let scratchBytes = Int8LSTMKernel.scratchBytes(units: k.units, features: k.features)
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 16)
-        defer { scratch.deallocate() }
-        var y = [Int8](repeating: 0, count: k.returnSequences ? k.steps * k.units : k.units)
-        let x = UnsafePointer(input.baseAddress!)
-        let swift = Self.cpuMicroseconds(repeats: 5) {
-            scratch.initializeMemory(as: UInt8.self, repeating: 0, count: scratchBytes)
-            Int8LSTMKernel.portable(k, input: x, output: &y, scratch: scratch)
-        }
-        print("  LSTM op alone: portable Swift \(Self.format(swift))")
-        for kernel in Int8RecurrentKernel.available {
-            let c = Self.cpuMicroseconds(repeats: 20) {
-                scratch.initializeMemory(as: UInt8.self, repeating: 0, count: scratchBytes)
-                Int8LSTMKernel.run(k, kernel: kernel, input: x, output: &y, scratch: scratch)
-            }
-            print("  LSTM op alone: \(kernel) \(Self.format(c))")
-        }
-    }
 }
-
 extension RandomRecurrentOp {
     /// The same op with its stored operands overwritten in place by extreme values: weights
     /// ±127, the largest multipliers, exponents 0 or 7, biases up to ±60000 (Q.12). The zero

@@ -53,7 +53,7 @@ final class Int8RecurrentTests: XCTestCase {
                 var y = [Int8](repeating: 99, count: sequences ? steps * units : units)
                 op.withLSTM(sequences: sequences) { k in
                     x.withUnsafeBufferPointer { xb in
-                        y.withUnsafeMutableBufferPointer { Int8LSTMKernel.run(k, input: xb.baseAddress!, output: $0.baseAddress!, scratch: scratch) }
+                        y.withUnsafeMutableBufferPointer { Int8LSTMKernel.run(.native, k, input: xb.baseAddress!, output: $0.baseAddress!, scratch: scratch) }
                     }
                 }
                 let expected = reference.lstm(x, returnSequences: sequences)
@@ -78,7 +78,7 @@ final class Int8RecurrentTests: XCTestCase {
             var y = [Int8](repeating: 99, count: sequences ? steps * units : units)
             op.withGRU(sequences: sequences) { k in
                 x.withUnsafeBufferPointer { xb in
-                    y.withUnsafeMutableBufferPointer { Int8GRUKernel.run(k, input: xb.baseAddress!, output: $0.baseAddress!, scratch: scratch) }
+                    y.withUnsafeMutableBufferPointer { Int8GRUKernel.run(.native, k, input: xb.baseAddress!, output: $0.baseAddress!, scratch: scratch) }
                 }
             }
             XCTAssertEqual(y, reference.gru(x, returnSequences: sequences), "GRU T=\(steps) F=\(features) H=\(units)")

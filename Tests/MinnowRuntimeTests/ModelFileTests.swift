@@ -72,7 +72,7 @@ final class ModelFileTests: XCTestCase {
             XCTAssertEqual(model.operatorCode(op), entry.code)
             XCTAssertEqual(Array(model.operatorInputs(op)), entry.inputs)
             XCTAssertEqual(Array(model.operatorOutputs(op)), entry.outputs)
-            XCTAssertEqual(model.operatorOptions(op), entry.options)
+            XCTAssertEqual(model.operatorOptions(op), entry.code.canonicalOptions(entry.options))
         }
         XCTAssertEqual(model.operatorOptions(0).strideHeight, 2)
         XCTAssertEqual(model.operatorOptions(0).padding, .same)
@@ -98,31 +98,35 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(model.operatorCode(0), .lstm)
     }
 
-    func testConstantsAreSixteenByteAligned() throws {
+    /// Version 1 placed every constant on a 16-byte boundary; versions 2 and 3 on 4 bytes (the
+    /// kernels read with unaligned-safe loads, and 16-byte padding per constant costs flash).
+    func testConstantsAreAligned() throws {
         var b = makeConvModel().builder
         // Odd-sized constants and names shift everything that follows.
         _ = b.addConstant(name: "odd", shape: [3], floats: [1, 2, 3])
         _ = b.addConstant(name: "bytes", type: .int8, shape: [5], bytes: [1, 2, 3, 4, 5])
         _ = b.addConstant(name: "z", shape: [1], floats: [9])
-        let file = AlignedBuffer(b.serializedBytes())
+        for (version, alignment) in [(1, 16), (3, 4)] {
+        let file = AlignedBuffer(b.serializedBytes(formatVersion: version))
         XCTAssertEqual(UInt(bitPattern: file.bytes.baseAddress!) % 16, 0)
         let model = try Model(bytes: file.bytes)
         var constants = 0
         for t in 0..<model.tensorCount {
             guard let data = model.constantData(t) else { continue }
             constants += 1
-            XCTAssertEqual(UInt(bitPattern: data.baseAddress!) % 16, 0, "tensor \(t) \(model.tensorName(t))")
+            XCTAssertEqual(UInt(bitPattern: data.baseAddress!) % UInt(alignment), 0, "v\(version) tensor \(t) \(model.tensorName(t))")
             XCTAssertGreaterThanOrEqual(data.baseAddress!, file.bytes.baseAddress!)
             XCTAssertLessThanOrEqual(data.baseAddress! + data.count, file.bytes.baseAddress! + file.bytes.count)
         }
         XCTAssertEqual(constants, 7)
         XCTAssertEqual(Array(model.constantData(model.tensorCount - 2)!), [1, 2, 3, 4, 5])
+        }
     }
 
     func testHeaderLayoutMatchesDocumentation() throws {
         let bytes = makeSmallModel().serializedBytes()
         XCTAssertEqual(Array(bytes[0..<4]), Array("MNOW".utf8))
-        XCTAssertEqual(Int(bytes[4]) | Int(bytes[5]) << 8, 1)
+        XCTAssertEqual(Int(bytes[4]) | Int(bytes[5]) << 8, 3)
         let length = bytes[8..<12].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         XCTAssertEqual(length, bytes.count)
         let stored = bytes[12..<16].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
@@ -315,7 +319,8 @@ final class ModelFileTests: XCTestCase {
     }
 
     func testHeaderErrorsNameTheProblem() throws {
-        var bytes = makeSmallModel().serializedBytes()
+        // Version 1 layout: its tensor records carry the constant length checked at the end.
+        var bytes = makeSmallModel().serializedBytes(formatVersion: 1)
         let file = AlignedBuffer(bytes)
         func error(_ mutate: (inout [UInt8]) -> Void) -> ModelError? {
             var copy = bytes
@@ -324,7 +329,7 @@ final class ModelFileTests: XCTestCase {
             do { _ = try Model(bytes: file.bytes); return nil } catch { return error }
         }
         XCTAssertEqual(error { $0[0] = UInt8(ascii: "X") }, .badMagic)
-        XCTAssertEqual(error { $0[4] = 3 }, .unsupportedVersion(found: 3))
+        XCTAssertEqual(error { $0[4] = 4 }, .unsupportedVersion(found: 4))
         XCTAssertEqual(error { $0[6] = 1 }, .unsupportedFlags(found: 1))
         let stored = referenceCRC32(Array(bytes[16...]))
         let last = bytes.count - 1

@@ -295,3 +295,71 @@ final class CheckpointTests: XCTestCase {
         }
     }
 }
+
+/// A checkpoint written by the previous format (version 1: classification only) still resumes.
+final class CheckpointVersionOneTests: XCTestCase {
+    /// Little-endian writer following the version-1 layout, independent of the code under test.
+    private struct Writer {
+        var bytes: [UInt8] = []
+        mutating func u64(_ v: UInt64) { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+        mutating func u32(_ v: UInt32) { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
+        mutating func int(_ v: Int) { u64(UInt64(bitPattern: Int64(v))) }
+        mutating func float(_ v: Float) { u32(v.bitPattern) }
+        mutating func string(_ s: String) { int(s.utf8.count); bytes += Array(s.utf8) }
+        mutating func floats(_ v: [Float]) { int(v.count); v.forEach { float($0) } }
+        mutating func ints(_ v: [Int]) { int(v.count); v.forEach { int($0) } }
+    }
+
+    func testVersionOneCheckpointResumes() throws {
+        let train = try makeStripesDataset(count: 64, seed: 1)
+        var configuration = TrainingConfiguration()
+        configuration.epochs = 3
+        configuration.batchSize = 16
+        let model = Sequential(inputShape: [4, 4, 1], layers: [Flatten(), Dense(units: 3)])
+        try model.build(seed: 2)
+        var saved: TrainingCheckpoint?
+        _ = try Trainer(configuration: configuration).fit(model, train: train, test: nil,
+                                                          checkpointing: Checkpointing(save: { if saved == nil { saved = $0 } }))
+        let current = try XCTUnwrap(saved)
+        XCTAssertEqual(current.completedEpochs, 1)
+
+        var w = Writer()
+        w.string(current.modelIdentity)
+        w.int(current.layers.count)
+        for layer in current.layers {
+            w.string(layer.name); w.string(layer.kind)
+            w.int(layer.parameters.count)
+            for p in layer.parameters { w.string(p.name); w.ints(p.shape); w.floats(p.values) }
+            w.int(0)
+        }
+        w.string(current.optimizer.kind); w.int(current.optimizer.iterations)
+        w.int(current.optimizer.slots.count)
+        for slot in current.optimizer.slots { w.floats(slot.first); w.floats(slot.second) }
+        w.int(1)                                    // completed epochs
+        w.int(1)                                    // history: one epoch
+        w.int(1); w.float(0.5); w.float(0.75); w.bytes.append(0); w.float(0); w.u64(Double(1.5).bitPattern); w.float(0.003)
+        w.int(3); w.int(16); w.float(configuration.learningRate); w.string("adam"); w.float(configuration.momentum)
+        w.string("cosine"); w.float(configuration.decayFactor); w.int(configuration.decayEpochs)
+        w.float(configuration.minimumLearningRateFraction); w.float(0); w.float(0); w.u64(1)
+        w.int(current.data.count); w.ints(current.data.itemShape); w.u32(current.data.checksum)
+        var header = Writer()
+        header.u32(1)
+        header.u64(UInt64(w.bytes.count))
+        header.u32(w.bytes.withUnsafeBytes { CRC32.checksum($0) })
+        let bytes = Array("MNCK".utf8) + header.bytes + w.bytes
+
+        let old = try TrainingCheckpoint(bytes: bytes, source: "v1.checkpoint")
+        XCTAssertEqual(old.configuration.loss, .softmaxCrossEntropy)
+        XCTAssertEqual(old.history.epochs.first?.trainAccuracy, 0.75)
+        XCTAssertNil(old.history.epochs.first?.testMetrics)
+        let resumed = Sequential(inputShape: [4, 4, 1], layers: [Flatten(), Dense(units: 3)])
+        try resumed.build(seed: 9)
+        let history = try Trainer(configuration: configuration).fit(resumed, train: train, test: nil,
+                                                                    checkpointing: Checkpointing(resumeFrom: old))
+        XCTAssertEqual(history.epochs.map(\.epoch), [1, 2, 3])
+        let straight = Sequential(inputShape: [4, 4, 1], layers: [Flatten(), Dense(units: 3)])
+        try straight.build(seed: 2)
+        _ = try Trainer(configuration: configuration).fit(straight, train: train, test: nil)
+        XCTAssertEqual(resumed.parameters.map { $0.value.map(\.bitPattern) }, straight.parameters.map { $0.value.map(\.bitPattern) })
+    }
+}

@@ -44,7 +44,7 @@ final class ModelSpecTests: XCTestCase {
             (#"{"input": [4], "layers": [{"type": "dense", "units": 3}, {"type": "wobble"}]}"#, "layer 1 (wobble): unknown layer type"),
             (#"{"input": [4, 4, 1], "layers": [{"type": "conv2d", "filters": 2, "kernel": [3, 3], "padding": "full"}]}"#, "unknown padding 'full'"),
             (#"{"input": [4], "layers": [{"type": "dense", "units": 3, "activation": "gelu"}]}"#, "unknown activation 'gelu'"),
-            (#"{"layers": []}"#, "missing field 'input'"),
+            (#"{"layers": []}"#, "missing key 'input'"),
             (#"{"input": [4], "layers": [{"type": "dropout", "rate": 1.5}]}"#, "needs 'rate' in [0, 1)"),
         ]
         for (json, expected) in cases {

@@ -107,17 +107,15 @@ func prepare(_ args: [String]) throws {
     }
     print("uses_libm \(usesLibm ? 1 : 0)")
     printOperators(model)
-    print("int8_gemm_kernel \(Int8GemmKernel.best)")
+    print("int8_gemm_kernel \(InstructionSet.best)")
 }
 
 /// Prints the operators a firmware must compile in, one `operator TYPE CODE` line each, where
-/// TYPE is the interpreter's path (int8 when the first input is int8, and for quantize; else
-/// float32) — the firmware's `-D MINNOW_OP_<TYPE>_<CODE>` conditions.
+/// TYPE is the interpreter's path (int8 when the first input or output is int8, else float32) — the firmware's `-D MINNOW_OP_<TYPE>_<CODE>` conditions.
 func printOperators(_ model: Model) {
     for op in 0..<model.operatorCount {
-        let code = model.operatorCode(op)
-        let int8 = model.tensorType(model.operatorInputs(op)[0]) == .int8 || code == .quantize
-        print("operator \(int8 ? "int8" : "float32") \(code)")
+        let node = OperatorNode(model: model, index: op)
+        print("operator \(node.isInt8 ? "int8" : "float32") \(node.code)")
     }
 }
 

@@ -24,6 +24,9 @@ public struct CompressionError: Error, Equatable, Sendable, CustomStringConverti
         case sizeMismatch
         /// Non-gzip bytes follow the last gzip member.
         case trailingData
+        /// The stream decodes to more bytes than the caller's limit allows (a "zip bomb", or a
+        /// file larger than what its format declares).
+        case outputLimitExceeded
     }
 
     public var kind: Kind

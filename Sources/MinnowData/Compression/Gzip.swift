@@ -14,10 +14,14 @@ public enum Gzip {
     }
 
     /// Decompresses a gzip file, verifying each member's CRC-32 and length.
-    public static func decompress(_ bytes: [UInt8]) throws(CompressionError) -> [UInt8] {
+    ///
+    /// - Parameter maximumOutput: the most bytes the file may decompress to (all members
+    ///   together); more fails with `.outputLimitExceeded` before more memory is taken. Pass
+    ///   what the caller's format declares, or `DataLimits.inflateAllowance(forCompressedBytes:)`.
+    public static func decompress(_ bytes: [UInt8], maximumOutput: Int) throws(CompressionError) -> [UInt8] {
         let result: Result<[UInt8], CompressionError> = bytes.withUnsafeBytes { input in
             do throws(CompressionError) {
-                return .success(try decompress(input))
+                return .success(try decompress(input, maximumOutput: maximumOutput))
             } catch {
                 return .failure(error)
             }
@@ -26,21 +30,40 @@ public enum Gzip {
     }
 
     /// Decompresses a gzip file, verifying each member's CRC-32 and length.
-    public static func decompress(_ input: UnsafeRawBufferPointer) throws(CompressionError) -> [UInt8] {
-        // ISIZE of the first member is a good (mod 2^32) guess of the output size.
+    ///
+    /// - Parameter maximumOutput: the most bytes the file may decompress to (see above).
+    public static func decompress(_ input: UnsafeRawBufferPointer, maximumOutput: Int) throws(CompressionError) -> [UInt8] {
+        try decode(input, maximumOutput: maximumOutput, prefixOnly: false)
+    }
+
+    /// The first `count` decompressed bytes (fewer if the data is shorter), decoding no further
+    /// than needed and without checking the trailer: for reading a header that declares how
+    /// large the rest is before committing memory to it.
+    public static func decompressedPrefix(_ input: UnsafeRawBufferPointer, count: Int) throws(CompressionError) -> [UInt8] {
+        try decode(input, maximumOutput: count, prefixOnly: true)
+    }
+
+    private static func decode(_ input: UnsafeRawBufferPointer, maximumOutput: Int, prefixOnly: Bool) throws(CompressionError) -> [UInt8] {
+        // ISIZE of the last member is a good (mod 2^32) guess of the output size; DEFLATE
+        // expands at most ~1032:1, and the limit caps the guess either way.
         var capacityHint = input.count * 4
         if input.count >= 18 {
             let size = Int(readUInt32(input, at: input.count - 4))
-            if size <= input.count * 1032 { capacityHint = size + 16 } // DEFLATE expands at most ~1032:1
+            if size <= input.count * 1032 { capacityHint = size + 16 }
         }
-        var inflater = Inflater(capacity: capacityHint)
+        var inflater = Inflater(capacity: capacityHint, maximumOutput: maximumOutput)
         defer { inflater.deallocate() }
 
         var offset = 0
         repeat {
             let bodyStart = try parseHeader(input, at: offset)
             let memberStart = inflater.count
-            let bodyEnd = try inflater.inflate(input, from: bodyStart)
+            let bodyEnd: Int
+            do {
+                bodyEnd = try inflater.inflate(input, from: bodyStart)
+            } catch where prefixOnly && error.kind == .outputLimitExceeded {
+                return inflater.output
+            }
             guard bodyEnd + 8 <= input.count else {
                 throw CompressionError(.truncated, at: input.count,
                                        "input ended inside the gzip trailer (expected CRC-32 and ISIZE at byte \(bodyEnd))")

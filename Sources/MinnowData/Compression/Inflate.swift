@@ -4,8 +4,11 @@
 public enum Inflate {
     /// Decompresses a raw DEFLATE stream that fills `input` (trailing bytes after the final
     /// block are ignored).
-    public static func decompress(_ input: [UInt8]) throws(CompressionError) -> [UInt8] {
-        var decoder = Inflater(capacity: max(1024, input.count * 4))
+    ///
+    /// - Parameter maximumOutput: the most bytes the stream may decode to; a stream that would
+    ///   produce more fails with `.outputLimitExceeded` before more memory is taken.
+    public static func decompress(_ input: [UInt8], maximumOutput: Int) throws(CompressionError) -> [UInt8] {
+        var decoder = Inflater(capacity: input.count * 4, maximumOutput: maximumOutput)
         defer { decoder.deallocate() }
         let result: Result<Int, CompressionError> = input.withUnsafeBytes { bytes in
             do throws(CompressionError) {
@@ -21,16 +24,31 @@ public enum Inflate {
 
 /// The DEFLATE state machine, appending to a manually managed output buffer so that the hot
 /// loop works on raw pointers. Call `deallocate()` when done.
+///
+/// The output never grows past `maximumOutput` bytes (plus the fixed slack the hot loop needs
+/// for one maximal match): decoding more throws `.outputLimitExceeded`, so a small hostile
+/// stream cannot claim unbounded memory.
 struct Inflater {
+    /// Room past the last written byte that the hot loop needs: a maximal match (258 bytes)
+    /// plus one 8-byte chunk of overshoot from the overlapping copy.
+    static let slack = 258 + 8
+
     private(set) var buffer: UnsafeMutablePointer<UInt8>
     private(set) var capacity: Int
     private(set) var count = 0
+    /// The most bytes this inflater may produce in total.
+    let maximumOutput: Int
     private var literalLength = HuffmanTable(primaryBits: 10)
     private var distance = HuffmanTable(primaryBits: 8)
     private var codeLength = HuffmanTable(primaryBits: 7)
 
-    init(capacity: Int) {
-        self.capacity = max(capacity, 1024)
+    /// - Parameters:
+    ///   - capacity: the initial buffer size (a hint; clamped to the limit).
+    ///   - maximumOutput: the most bytes the decoded output may hold (negative counts as 0).
+    init(capacity: Int, maximumOutput: Int) {
+        self.maximumOutput = max(0, maximumOutput)
+        let ceiling = self.maximumOutput > Int.max - Self.slack ? Int.max : self.maximumOutput + Self.slack
+        self.capacity = min(max(capacity, 1024), ceiling)
         self.buffer = .allocate(capacity: self.capacity)
     }
 
@@ -42,10 +60,14 @@ struct Inflater {
     /// The bytes decoded so far, without copying (valid until the next mutation).
     var outputPointer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: buffer, count: count) }
 
+    /// Grows the buffer to hold at least `needed` bytes (callers keep `needed` within
+    /// `maximumOutput + slack`); doubling stops at that ceiling.
     private mutating func reserve(_ needed: Int) {
         guard needed > capacity else { return }
-        var newCapacity = capacity * 2
-        while newCapacity < needed { newCapacity *= 2 }
+        let ceiling = maximumOutput > Int.max - Self.slack ? Int.max : maximumOutput + Self.slack
+        var newCapacity = capacity
+        while newCapacity < needed && newCapacity < ceiling { newCapacity = newCapacity > ceiling / 2 ? ceiling : newCapacity * 2 }
+        newCapacity = max(needed, min(newCapacity, ceiling))
         let newBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newBuffer.update(from: buffer, count: count)
         buffer.deallocate()
@@ -104,6 +126,14 @@ struct Inflater {
         guard dataStart + length <= reader.count else {
             throw CompressionError(.truncated, at: reader.count,
                                    "stored block of \(length) bytes at byte \(dataStart) runs past the end of the input")
+        }
+        guard length <= maximumOutput - count else {
+            // Keep what fits, so that a caller reading only a prefix still gets it.
+            let fitting = maximumOutput - count
+            reserve(maximumOutput)
+            (buffer + count).update(from: reader.base + dataStart, count: fitting)
+            count = maximumOutput
+            throw outputLimitError(at: headerOffset)
         }
         reserve(count + length)
         (buffer + count).update(from: reader.base + dataStart, count: length)
@@ -217,14 +247,20 @@ struct Inflater {
         let distanceMask = (1 << distanceBits) - 1
         var out = buffer
         var written = count
-        var limit = capacity - 258 - 8  // room for a maximal match plus an 8-byte chunk overshoot
-        defer { count = written }
+        // Below `limit` there is room for a maximal match and the copy overshoot, and the
+        // output is within `maximumOutput`; crossing it takes the slow path that grows or stops.
+        var limit = min(capacity - Self.slack, maximumOutput)
+        defer { count = min(written, maximumOutput) }
         while true {
             if written > limit {
+                if written > maximumOutput {
+                    count = maximumOutput
+                    throw outputLimitError(at: reader.byteOffset)
+                }
                 count = written
-                reserve(written + 258 + 8)
+                reserve(written + Self.slack)
                 out = buffer
-                limit = capacity - 258 - 8
+                limit = min(capacity - Self.slack, maximumOutput)
             }
             reader.refill()
             if _slowPath(reader.paddingBits != 0) && reader.isOverrun {
@@ -290,5 +326,13 @@ struct Inflater {
         if reader.isOverrun {
             throw CompressionError(.truncated, at: reader.count, "input ended inside a compressed block (\(written) bytes decoded)")
         }
+        if written > maximumOutput {
+            throw outputLimitError(at: reader.byteOffset)
+        }
+    }
+
+    private func outputLimitError(at offset: Int) -> CompressionError {
+        CompressionError(.outputLimitExceeded, at: offset,
+                         "the data decompresses to more than the limit of \(maximumOutput) bytes")
     }
 }

@@ -13,13 +13,17 @@ public struct DatasetResolver: Sendable {
     public var systemDirectory: String
     /// Directory of the embedded subset; `nil` disables the fallback.
     public var embeddedDirectory: String?
+    /// How much memory and work a data file may claim (see `DataLimits`).
+    public var limits: DataLimits
 
     public init(dataDirectory: String? = ProcessInfo.processInfo.environment[FashionMNIST.directoryVariable],
                 systemDirectory: String = FashionMNIST.systemDirectory,
-                embeddedDirectory: String? = FashionMNIST.embeddedDirectory) {
+                embeddedDirectory: String? = FashionMNIST.embeddedDirectory,
+                limits: DataLimits = .fromEnvironment) {
         self.dataDirectory = dataDirectory.flatMap { $0.isEmpty ? nil : $0 }
         self.systemDirectory = systemDirectory
         self.embeddedDirectory = embeddedDirectory
+        self.limits = limits
     }
 
     /// Loads the dataset named by `spec`.
@@ -39,12 +43,12 @@ public struct DatasetResolver: Sendable {
             let dataset = try loadFashionMNIST(split, requireFullSet: requireFullSet)
             return try itemShape.map { (shape) throws(DataError) in try dataset.reshaped(to: shape) } ?? dataset
         case .csv(let path):
-            return try CSVReader.load(path: path, itemShape: itemShape)
+            return try CSVReader.load(path: path, itemShape: itemShape, limits: limits)
         case .numpy(let features, let labels):
             return try LabeledDataset.loadNumpy(features: features, labels: labels, itemShape: itemShape,
-                                                scaleBytesToUnitRange: scaleBytesToUnitRange)
+                                                scaleBytesToUnitRange: scaleBytesToUnitRange, limits: limits)
         case .idx(let images, let labels):
-            return try LabeledDataset.loadIDX(images: images, labels: labels, itemShape: itemShape)
+            return try LabeledDataset.loadIDX(images: images, labels: labels, itemShape: itemShape, limits: limits)
         }
     }
 
@@ -59,7 +63,8 @@ public struct DatasetResolver: Sendable {
         let splitName = "Fashion-MNIST \(split.rawValue)"
         if let directory = fullSetDirectory(split), let files = locate(split, in: directory) {
             var dataset = try LabeledDataset.loadIDX(images: files.images, labels: files.labels,
-                                                     classCount: FashionMNIST.classCount, sourceDescription: splitName)
+                                                     classCount: FashionMNIST.classCount, sourceDescription: splitName,
+                                                     limits: limits)
             dataset.sourceDescription = "\(splitName) (\(groupedDigits(dataset.count)) images, \(directory))"
             return dataset
         }
@@ -78,7 +83,8 @@ public struct DatasetResolver: Sendable {
         }
         // The description needs the count, which is known only after reading.
         var dataset = try LabeledDataset.loadIDX(images: files.images, labels: files.labels,
-                                                 classCount: FashionMNIST.classCount, sourceDescription: splitName)
+                                                 classCount: FashionMNIST.classCount, sourceDescription: splitName,
+                                                 limits: limits)
         dataset.sourceDescription = "\(splitName), embedded subset (\(groupedDigits(dataset.count)) of \(groupedDigits(FashionMNIST.fullCount(split))) images; for the full set: \(FashionMNIST.installCommand))"
         return dataset
     }

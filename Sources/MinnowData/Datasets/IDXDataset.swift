@@ -5,9 +5,10 @@ extension LabeledDataset {
     /// `[rows, cols, 1]` (NHWC without the batch) for N×rows×cols images, or the trailing
     /// dimensions for other ranks; `itemShape` overrides it if the sizes agree.
     public static func loadIDX(images imagesPath: String, labels labelsPath: String, itemShape: [Int]? = nil,
-                               classCount: Int? = nil, sourceDescription: String? = nil) throws(DataError) -> LabeledDataset {
-        let images = try IDXReader.read(path: imagesPath)
-        let labels = try IDXReader.read(path: labelsPath)
+                               classCount: Int? = nil, sourceDescription: String? = nil,
+                               limits: DataLimits = .fromEnvironment) throws(DataError) -> LabeledDataset {
+        let images = try IDXReader.read(path: imagesPath, limits: limits)
+        let labels = try IDXReader.read(path: labelsPath, limits: limits)
         guard labels.dimensions.count == 1 else {
             throw DataError(.shapeMismatch, file: labelsPath,
                             "label file must be one-dimensional (magic 0x00000801), found dimensions \(labels.dimensions)")
@@ -19,9 +20,10 @@ extension LabeledDataset {
         let trailing = Array(images.dimensions.dropFirst())
         let defaultShape = trailing.count == 2 ? trailing + [1] : (trailing.isEmpty ? [1] : trailing)
         let shape = itemShape ?? defaultShape
-        guard shape.reduce(1, *) == defaultShape.reduce(1, *) else {
+        let imageSize = defaultShape.reduce(1, *) // bounded: the reader checked the whole product
+        guard checkedProduct(shape) == imageSize else {
             throw DataError(.shapeMismatch, file: imagesPath,
-                            "item shape \(shape) has \(shape.reduce(1, *)) values but each image has \(defaultShape.reduce(1, *)) (\(trailing))")
+                            "item shape \(shape) does not hold the \(imageSize) values of each image (\(trailing))")
         }
         let description = sourceDescription
             ?? "IDX \(imagesPath), \(labelsPath) (\(groupedDigits(labels.bytes.count)) items)"

@@ -94,20 +94,25 @@ public struct NumpyArray: Sendable {
 /// UInt32 for 2.x/3.x, little-endian), a Python dict literal with `descr`, `fortran_order`
 /// and `shape`, then the raw data.
 public enum NumpyReader {
+    /// The longest header accepted, as in NumPy's own reader (`max_header_size`).
+    public static let maximumHeaderLength = 10_000
+    /// The most dimensions accepted (NumPy's `NPY_MAXDIMS`).
+    public static let maximumRank = 64
+
     /// Reads an `.npy` file.
-    public static func read(path: String) throws(DataError) -> NumpyArray {
-        try FileBytes.withContents(of: path) { (bytes) throws(DataError) in try parse(bytes, source: path) }
+    public static func read(path: String, limits: DataLimits = .fromEnvironment) throws(DataError) -> NumpyArray {
+        try FileBytes.withContents(of: path) { (bytes) throws(DataError) in try parse(bytes, source: path, limits: limits) }
     }
 
     /// Parses `.npy` bytes; `source` names the file in errors.
-    public static func parse(_ bytes: [UInt8], source: String) throws(DataError) -> NumpyArray {
+    public static func parse(_ bytes: [UInt8], source: String, limits: DataLimits = .fromEnvironment) throws(DataError) -> NumpyArray {
         let result: Result<NumpyArray, DataError> = bytes.withUnsafeBytes { raw in
-            do throws(DataError) { return .success(try parse(raw, source: source)) } catch { return .failure(error) }
+            do throws(DataError) { return .success(try parse(raw, source: source, limits: limits)) } catch { return .failure(error) }
         }
         return try result.get()
     }
 
-    static func parse(_ bytes: UnsafeRawBufferPointer, source: String) throws(DataError) -> NumpyArray {
+    static func parse(_ bytes: UnsafeRawBufferPointer, source: String, limits: DataLimits) throws(DataError) -> NumpyArray {
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59] // \x93NUMPY
         guard bytes.count >= 8, Array(bytes[0..<6]) == magic else {
             let found = bytes.prefix(6).map { String($0, radix: 16) }.joined(separator: " ")
@@ -132,6 +137,10 @@ public enum NumpyReader {
         default:
             throw DataError(.unsupportedFormat, file: source, "unsupported .npy format version \(major).\(bytes[7]) (supported: 1.0, 2.0, 3.0)")
         }
+        guard headerLength <= maximumHeaderLength else {
+            throw DataError(.invalidFormat, file: source,
+                            "the .npy header length field says \(groupedDigits(headerLength)) bytes; headers longer than \(groupedDigits(maximumHeaderLength)) bytes are refused, as NumPy does")
+        }
         let dataStart = headerStart + headerLength
         guard bytes.count >= dataStart else {
             throw DataError(.invalidFormat, file: source,
@@ -141,13 +150,13 @@ public enum NumpyReader {
         let fields = try parseHeader(header, source: source)
 
         guard case .string(let descr)? = fields["descr"] else {
-            throw DataError(.invalidFormat, file: source, "the .npy header has no string 'descr' entry: \(header)")
+            throw DataError(.invalidFormat, file: source, "the .npy header has no string 'descr' entry: \(quoted(header))")
         }
         guard case .boolean(let fortranOrder)? = fields["fortran_order"] else {
-            throw DataError(.invalidFormat, file: source, "the .npy header has no boolean 'fortran_order' entry: \(header)")
+            throw DataError(.invalidFormat, file: source, "the .npy header has no boolean 'fortran_order' entry: \(quoted(header))")
         }
         guard case .tuple(let shape)? = fields["shape"] else {
-            throw DataError(.invalidFormat, file: source, "the .npy header has no tuple 'shape' entry: \(header)")
+            throw DataError(.invalidFormat, file: source, "the .npy header has no tuple 'shape' entry: \(quoted(header))")
         }
         guard !fortranOrder else {
             throw DataError(.unsupportedFormat, file: source,
@@ -155,23 +164,38 @@ public enum NumpyReader {
         }
         guard let elementType = elementType(for: descr) else {
             let supported = NumpyArray.ElementType.allCases.map(\.rawValue).joined(separator: ", ")
-            throw DataError(.unsupportedFormat, file: source, "unsupported dtype '\(descr)' (supported: \(supported))")
+            throw DataError(.unsupportedFormat, file: source, "unsupported dtype '\(shortened(descr, limit: 40))' (supported: \(supported))")
         }
-        var elementCount = 1
-        for size in shape {
-            let (product, overflow) = elementCount.multipliedReportingOverflow(by: size)
-            guard size >= 0, !overflow else {
-                throw DataError(.invalidFormat, file: source, "invalid .npy shape \(shape)")
-            }
-            elementCount = product
+        guard shape.count <= maximumRank else {
+            throw DataError(.invalidFormat, file: source, "header field 'shape' has \(shape.count) dimensions; at most \(maximumRank) are supported")
         }
-        let expectedBytes = elementCount * elementType.byteCount
+        // Every product is checked: a shape whose element count or byte count overflows must
+        // not wrap to a small number that passes the size check below.
+        guard let elementCount = checkedProduct(shape),
+              case let (expectedBytes, overflow) = elementCount.multipliedReportingOverflow(by: elementType.byteCount), !overflow else {
+            throw DataError(.invalidFormat, file: source,
+                            "header field 'shape' \(shape): the number of elements (times \(elementType.byteCount) bytes each) overflows")
+        }
+        guard elementCount <= limits.maximumValues else {
+            throw DataError(.invalidFormat, file: source,
+                            "header field 'shape' \(shape) declares \(groupedDigits(elementCount)) values; \(limits.valuesAdvice())")
+        }
         let foundBytes = bytes.count - dataStart
         guard foundBytes == expectedBytes else {
             throw DataError(.invalidFormat, file: source,
                             "data size mismatch: shape \(shape) of '\(descr)' needs \(expectedBytes) bytes, found \(foundBytes)\(foundBytes < expectedBytes ? " (file truncated)" : "")")
         }
         return NumpyArray(elementType: elementType, shape: shape, data: Array(bytes[dataStart...]))
+    }
+
+    /// `text` for an error message: at most `limit` characters, in quotes.
+    static func quoted(_ text: String, limit: Int = 200) -> String {
+        shortened(text, limit: limit).debugDescription
+    }
+
+    /// `text` cut to `limit` characters, marked with "…" when cut.
+    static func shortened(_ text: String, limit: Int) -> String {
+        text.unicodeScalars.count > limit ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(limit))) + "…" : text
     }
 
     private static func elementType(for descr: String) -> NumpyArray.ElementType? {
@@ -197,7 +221,7 @@ public enum NumpyReader {
         let characters = Array(header.unicodeScalars)
         var index = 0
         func fail(_ expected: String) -> DataError {
-            DataError(.invalidFormat, file: source, "malformed .npy header: expected \(expected) at character \(index + 1) of \(header.debugDescription)")
+            DataError(.invalidFormat, file: source, "malformed .npy header: expected \(expected) at character \(index + 1) of \(quoted(header))")
         }
         func skipSpace() {
             while index < characters.count && (characters[index] == " " || characters[index] == "\n" || characters[index] == "\t") { index += 1 }
@@ -251,10 +275,10 @@ public enum NumpyReader {
                     }
                 }
                 fields[key] = .tuple(sizes)
-            } else if header.unicodeScalars.dropFirst(index).starts(with: "True".unicodeScalars) {
+            } else if characters[index...].starts(with: "True".unicodeScalars) {
                 index += 4
                 fields[key] = .boolean(true)
-            } else if header.unicodeScalars.dropFirst(index).starts(with: "False".unicodeScalars) {
+            } else if characters[index...].starts(with: "False".unicodeScalars) {
                 index += 5
                 fields[key] = .boolean(false)
             } else {

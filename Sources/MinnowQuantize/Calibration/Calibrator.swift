@@ -25,14 +25,12 @@ public enum Calibrator {
     /// Checks that data items fit the model's single input; the error names the data and both shapes.
     public static func checkInputShape(graph: FloatGraph, data: LabeledDataset, dataName: String) throws {
         guard graph.inputs.count == 1 else {
-            throw QuantizationError("calibration supports models with one input; this model has \(graph.inputs.count)")
+            throw QuantizationError.inputCount(graph.inputs.count)
         }
         let input = graph.tensors[graph.inputs[0]]
         let modelValues = input.shape.dropFirst().reduce(1, *)
         guard data.itemSize == modelValues else {
-            throw QuantizationError(
-                "calibration data '\(dataName)' has items of shape \(data.itemShape) (\(data.itemSize) values), "
-                + "but the model input '\(input.name)' has shape \(input.shape) (\(modelValues) values per item)")
+            throw QuantizationError.dataShape(data: dataName, itemShape: data.itemShape, input: input.name, inputShape: input.shape)
         }
     }
 
@@ -52,12 +50,12 @@ public enum Calibrator {
     ) throws -> CalibrationStatistics {
         try modelBytes.withUnsafeBytes { raw in
             let model: Model
-            do { model = try Model(bytes: raw) } catch { throw QuantizationError("invalid float model file: \(error)") }
+            do throws(ModelError) { model = try Model(bytes: raw) } catch { throw QuantizationError.invalidModel(error) }
             let graph = try FloatGraph(model: model)
             try checkInputShape(graph: graph, data: data, dataName: dataName)
             return try Interpreter.withHeapArena(
                 for: model, preservingAllTensors: true,
-                startFailure: { QuantizationError("cannot start the float interpreter: \($0)") }
+                startFailure: { QuantizationError.interpreter($0) }
             ) { interpreter in
                 let activations = graph.tensors.indices.filter { graph.tensors[$0].constant == nil }
                 var observers = [Int: TensorObserver]()
@@ -78,7 +76,7 @@ public enum Calibrator {
                         data.features.withUnsafeBufferPointer { f in
                             input.baseAddress!.update(from: f.baseAddress! + i * size, count: size)
                         }
-                        do { try interpreter.invoke() } catch { throw QuantizationError("float inference failed on item \(i): \(error)") }
+                        do throws(RuntimeError) { try interpreter.invoke() } catch { throw QuantizationError.inference(item: i, error) }
                         for t in activations {
                             let values = interpreter.tensorFloats(t)
                             if values.isEmpty { continue }

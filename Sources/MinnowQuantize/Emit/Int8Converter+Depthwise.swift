@@ -15,7 +15,7 @@ extension Int8Converter {
         _ = try constant(op.inputs[1], of: op)
         _ = try constant(op.inputs[2], of: op)
         guard let weights = plan.weights(of: index, axis: 3), let bias = plan.bias(of: index) else {
-            throw QuantizationError("operator '\(name)': missing weight or bias operand")
+            throw QuantizationError.missingWeights(layer: name)
         }
         let channels = shape[3]
         let w = addInt8Constant(name: "\(name)/weights", shape: shape, values: weights.values, quantization: weights.parameters)

@@ -16,7 +16,7 @@ extension Int8Converter {
         _ = try constant(op.inputs[1], of: op)
         _ = try constant(op.inputs[2], of: op)
         guard let weights = plan.weights(of: index, axis: 0), let bias = plan.bias(of: index) else {
-            throw QuantizationError("operator '\(name)': missing weight or bias operand")
+            throw QuantizationError.missingWeights(layer: name)
         }
         let channels = shape[0], depth = shape.dropFirst().reduce(1, *)
 

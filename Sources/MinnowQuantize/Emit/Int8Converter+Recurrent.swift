@@ -7,7 +7,7 @@ extension Int8Converter {
         let name = op.name(in: graph)
         let x = try int8Input(op.inputs[0])
         let shape = graph.tensors[op.inputs[0]].shape
-        guard shape.count == 3 else { throw QuantizationError("\(op.code) '\(name)': input shape \(shape), expected [1, steps, features]") }
+        guard shape.count == 3 else { throw QuantizationError.recurrent(layer: "\(op.code) '\(name)'", detail: "input shape \(shape), expected [1, steps, features]") }
         let units = Int(op.options.units)
         let output: Int
         if op.code == .lstm {

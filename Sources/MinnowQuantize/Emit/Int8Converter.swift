@@ -57,7 +57,7 @@ public struct Int8Converter {
         case .softmax, .logistic, .tanh, .add: try emitElementwise(op)
         case .lstm, .gru: try emitRecurrent(op)
         case .batchNorm, .quantize, .dequantize:
-            throw QuantizationError("operator \(index) '\(op.name(in: graph))': \(op.code) has no int8 form")
+            throw QuantizationError.noInt8Form(op: index, name: op.name(in: graph), code: op.code)
         }
     }
 
@@ -66,7 +66,7 @@ public struct Int8Converter {
     /// The int8 form of graph tensor `t`, quantizing its float form if needed.
     mutating func int8Input(_ t: Int) throws -> Int {
         if let q = int8Form[t] { return q }
-        guard let f = floatForm[t] else { throw QuantizationError("tensor \(t) '\(graph.tensors[t].name)' is used before it is computed") }
+        guard let f = floatForm[t] else { throw QuantizationError.usedBeforeComputed(tensor: t, name: graph.tensors[t].name) }
         let tensor = graph.tensors[t]
         let q = builder.addTensor(name: "\(tensor.name)/quantized", type: .int8, shape: tensor.shape, quantization: plan.parameters(t))
         builder.addOperator(.quantize, inputs: [f], outputs: [q])
@@ -77,7 +77,7 @@ public struct Int8Converter {
     /// The float form of graph tensor `t`, dequantizing its int8 form if needed.
     mutating func floatInput(_ t: Int) throws -> Int {
         if let f = floatForm[t] { return f }
-        guard let q = int8Form[t] else { throw QuantizationError("tensor \(t) '\(graph.tensors[t].name)' is used before it is computed") }
+        guard let q = int8Form[t] else { throw QuantizationError.usedBeforeComputed(tensor: t, name: graph.tensors[t].name) }
         let tensor = graph.tensors[t]
         let f = builder.addTensor(name: "\(tensor.name)/dequantized", shape: tensor.shape)
         builder.addOperator(.dequantize, inputs: [q], outputs: [f])
@@ -120,7 +120,7 @@ public struct Int8Converter {
 
     func constant(_ t: Int, of op: FloatGraph.Operator) throws -> [Float] {
         guard let values = graph.tensors[t].constant else {
-            throw QuantizationError("operator '\(op.name(in: graph))': operand '\(graph.tensors[t].name)' must be a constant")
+            throw QuantizationError.notConstant(layer: op.name(in: graph), operand: graph.tensors[t].name)
         }
         return values
     }

@@ -56,7 +56,7 @@ public struct FloatGraph: Sendable {
         for t in 0..<model.tensorCount {
             let name = model.tensorName(t)
             guard model.tensorType(t) == .float32 else {
-                throw QuantizationError("tensor \(t) '\(name)': expected a float32 model, found \(model.tensorType(t))")
+                throw QuantizationError.notFloatModel(tensor: t, name: name, found: model.tensorType(t))
             }
             let shape = model.tensorShape(t)
             let dims = (0..<shape.rank).map { shape[$0] }
@@ -80,7 +80,7 @@ public struct FloatGraph: Sendable {
         var tensors: [Tensor] = []
         for (t, entry) in builder.tensors.enumerated() {
             guard entry.type == .float32 else {
-                throw QuantizationError("tensor \(t) '\(entry.name)': expected a float32 model, found \(entry.type)")
+                throw QuantizationError.notFloatModel(tensor: t, name: entry.name, found: entry.type)
             }
             var constant: [Float]? = nil
             if let bytes = entry.constantBytes {

@@ -92,8 +92,7 @@ public struct QuantizationPlan: Sendable {
         var floatOperators = Set<Int>(), reasons = [Int: String]()
         for name in keepFloat {
             guard let op = graph.operatorIndex(named: name) else {
-                let names = graph.operators.map { $0.name(in: graph) }.joined(separator: ", ")
-                throw QuantizationError("--keep-float \(name): no operator named '\(name)' (operators: \(names))")
+                throw QuantizationError.unknownOperator(name: name, available: graph.operators.map { $0.name(in: graph) })
             }
             floatOperators.insert(op); reasons[op] = "--keep-float"
         }
@@ -102,7 +101,7 @@ public struct QuantizationPlan: Sendable {
         }
         func calibrated(_ t: Int) throws -> QuantizationParameters {
             guard let range = ranges[t] else {
-                throw QuantizationError("tensor \(t) '\(graph.tensors[t].name)': no calibration statistics (never computed?)")
+                throw QuantizationError.missingStatistics(tensor: t, name: graph.tensors[t].name)
             }
             return ActivationQuantization.parameters(minimum: range.minimum, maximum: range.maximum)
         }

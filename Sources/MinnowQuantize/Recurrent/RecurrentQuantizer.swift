@@ -71,24 +71,24 @@ public enum RecurrentQuantizer {
     ) throws -> QuantizedRecurrent {
         let rows = gates * units
         guard units > 0, units <= Int8RecurrentLayout.maxUnits else {
-            throw QuantizationError("\(name): units must be in 1…\(Int8RecurrentLayout.maxUnits), found \(units)")
+            throw QuantizationError.recurrent(layer: name, detail: "units must be in 1…\(Int8RecurrentLayout.maxUnits), found \(units)")
         }
         guard features > 0, features <= Int8RecurrentLayout.maxFeatures else {
-            throw QuantizationError("\(name): features must be in 1…\(Int8RecurrentLayout.maxFeatures), found \(features)")
+            throw QuantizationError.recurrent(layer: name, detail: "features must be in 1…\(Int8RecurrentLayout.maxFeatures), found \(features)")
         }
         guard inputWeights.count == rows * features else {
-            throw QuantizationError("\(name): input weights: expected \(rows * features) values ([\(rows), \(features)]), found \(inputWeights.count)")
+            throw QuantizationError.recurrent(layer: name, detail: "input weights: expected \(rows * features) values ([\(rows), \(features)]), found \(inputWeights.count)")
         }
         guard recurrentWeights.count == rows * units else {
-            throw QuantizationError("\(name): recurrent weights: expected \(rows * units) values ([\(rows), \(units)]), found \(recurrentWeights.count)")
+            throw QuantizationError.recurrent(layer: name, detail: "recurrent weights: expected \(rows * units) values ([\(rows), \(units)]), found \(recurrentWeights.count)")
         }
         for (i, b) in biases.enumerated() where b.count != rows {
-            throw QuantizationError("\(name): bias \(i): expected \(rows) values, found \(b.count)")
+            throw QuantizationError.recurrent(layer: name, detail: "bias \(i): expected \(rows) values, found \(b.count)")
         }
         guard inputQuantization.scales.count == 1, inputQuantization.zeroPoints.count == 1,
               let inputScale = inputQuantization.scales.first, inputScale > 0, inputScale.isFinite,
               let zeroPoint = inputQuantization.zeroPoints.first, (-128...127).contains(zeroPoint) else {
-            throw QuantizationError("\(name): input quantization must be per-tensor with a positive scale and a zero point in −128…127, found \(inputQuantization)")
+            throw QuantizationError.recurrent(layer: name, detail: "input quantization must be per-tensor with a positive scale and a zero point in −128…127, found \(inputQuantization)")
         }
         let (wx, sx, ex) = try quantizePerGate(inputWeights, gates: gates, rows: rows, name: "\(name): input weights")
         let (wh, sh, eh) = try quantizePerGate(recurrentWeights, gates: gates, rows: rows, name: "\(name): recurrent weights")
@@ -106,7 +106,7 @@ public enum RecurrentQuantizer {
             quantizedBiases.append(try b.map { v -> Int32 in
                 let q = (Double(v) * 4096).rounded()
                 guard q.isFinite, abs(q) < Double(1 << 30) else {
-                    throw QuantizationError("\(name): bias \(i) value \(v) does not fit Q.12 int32")
+                    throw QuantizationError.recurrent(layer: name, detail: "bias \(i) value \(v) does not fit Q.12 int32")
                 }
                 return Int32(q)
             })
@@ -125,7 +125,7 @@ public enum RecurrentQuantizer {
         var exponents = [UInt8](repeating: 0, count: rows)
         for g in 0..<gates {
             let slice = w[(g * block)..<((g + 1) * block)]
-            guard slice.allSatisfy(\.isFinite) else { throw QuantizationError("\(name): gate \(g) holds a non-finite weight") }
+            guard slice.allSatisfy(\.isFinite) else { throw QuantizationError.recurrent(layer: name, detail: "gate \(g) holds a non-finite weight") }
             let gateMax = slice.reduce(Float(0)) { max($0, abs($1)) }
             let scale: Float = gateMax > 0 ? gateMax / 127 : 1
             scales.append(scale)
@@ -146,23 +146,23 @@ public enum RecurrentQuantizer {
     /// [2^22, 2^23) (fewer bits when the shift would exceed 55).
     static func commonShiftMultipliers(_ a: Double, _ b: Double, name: String) throws -> (Int32, Int32, Int32) {
         let largest = max(a, b)
-        guard largest > 0, largest.isFinite else { throw QuantizationError("\(name): multiplier \(largest) must be positive") }
+        guard largest > 0, largest.isFinite else { throw QuantizationError.recurrent(layer: name, detail: "multiplier \(largest) must be positive") }
         // largest · 2^shift in [2^22, 2^23): shift = 22 − floor(log2(largest)).
         var shift = 22 - Int(largest.exponent)
         if (largest * pow(2, Double(shift))).rounded() >= Double(Int8RecurrentLayout.maxMultiplier) { shift -= 1 }
         shift = min(shift, Int(Int8RecurrentLayout.maxShift))
-        guard shift >= 1 else { throw QuantizationError("\(name): multiplier \(largest) is too large for the int8 recurrent kernel") }
+        guard shift >= 1 else { throw QuantizationError.recurrent(layer: name, detail: "multiplier \(largest) is too large for the int8 recurrent kernel") }
         let scale = pow(2, Double(shift))
         return (Int32((a * scale).rounded()), Int32((b * scale).rounded()), Int32(shift))
     }
 
     static func checkInput(_ builder: ModelBuilder, input: Int, steps: Int, features: Int, name: String) throws {
         guard builder.tensors.indices.contains(input) else {
-            throw QuantizationError("\(name): input tensor \(input) does not exist")
+            throw QuantizationError.recurrent(layer: name, detail: "input tensor \(input) does not exist")
         }
         let t = builder.tensors[input]
         guard t.type == .int8, t.shape == [1, steps, features] else {
-            throw QuantizationError("\(name): input '\(t.name)' must be int8 [1, \(steps), \(features)], found \(t.type) \(t.shape)")
+            throw QuantizationError.recurrent(layer: name, detail: "input '\(t.name)' must be int8 [1, \(steps), \(features)], found \(t.type) \(t.shape)")
         }
     }
 

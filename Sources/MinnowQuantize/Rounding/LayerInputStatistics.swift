@@ -19,7 +19,7 @@ public struct LayerInputStatistics: Sendable {
 
     /// Statistics of `items` (each one input tensor's values), fake-quantized with `input`
     /// parameters, cut into patches by `window` (`nil` for a fully connected layer).
-    init(items: [[Float]], depth: Int, window: FloatReferenceKernels.Window?, input: QuantizationParameters) {
+    init(items: [[Float]], depth: Int, window: WindowGeometry?, input: QuantizationParameters) {
         self.depth = depth
         let scale = input.scales[0], zeroPoint = input.zeroPoints[0]
         var gram = [Double](repeating: 0, count: depth * depth)
@@ -30,7 +30,7 @@ public struct LayerInputStatistics: Sendable {
         var patch = [Float](repeating: 0, count: depth), quantized = [Float](repeating: 0, count: depth)
         for item in items {
             for i in itemGram.indices { itemGram[i] = 0 }
-            let patches = window.map { $0.outHeight * $0.outWidth } ?? 1
+            let patches = window.map { $0.outputPixels } ?? 1
             for position in 0..<patches {
                 if let g = window {
                     Self.extractPatch(item, window: g, position: position, into: &patch)
@@ -68,16 +68,16 @@ public struct LayerInputStatistics: Sendable {
     }
 
     /// The `(ky, kx, c)`-ordered patch of output position `position`; padding cells are 0.
-    static func extractPatch(_ x: [Float], window g: FloatReferenceKernels.Window, position: Int, into patch: inout [Float]) {
-        let oy = position / g.outWidth, ox = position % g.outWidth, c = g.channels
+    static func extractPatch(_ x: [Float], window g: WindowGeometry, position: Int, into patch: inout [Float]) {
+        let oy = position / g.outputWidth, ox = position % g.outputWidth, c = g.channels
         var k = 0
         for ky in 0..<g.kernelHeight {
             let iy = oy * g.strideHeight + ky - g.padTop
             for kx in 0..<g.kernelWidth {
                 let ix = ox * g.strideWidth + kx - g.padLeft
-                let inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width
+                let inside = iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth
                 for ic in 0..<c {
-                    patch[k] = inside ? x[(iy * g.width + ix) * c + ic] : 0
+                    patch[k] = inside ? x[(iy * g.inputWidth + ix) * c + ic] : 0
                     k += 1
                 }
             }

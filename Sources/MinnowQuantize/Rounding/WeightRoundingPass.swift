@@ -1,3 +1,4 @@
+import MinnowRuntime
 /// How int8 weight values are chosen once their per-channel scales are fixed.
 public enum WeightRounding: String, CaseIterable, Sendable {
     /// Each weight to its nearest int8 value.
@@ -23,12 +24,18 @@ public enum WeightRoundingPass {
             else { continue }
             let shape = graph.tensors[op.inputs[1]].shape
             let rows = shape[0], depth = shape.dropFirst().reduce(1, *)
-            var window: FloatReferenceKernels.Window? = nil
+            var window: WindowGeometry? = nil
             if op.code == .conv2D {
-                window = try FloatReferenceKernels.Window(input: graph.tensors[op.inputs[0]].shape,
-                                                          kernelHeight: shape[1], kernelWidth: shape[2], options: op.options)
+                let x = graph.tensors[op.inputs[0]].shape
+                guard x.count == 4, let g = WindowGeometry(
+                    inputHeight: x[1], inputWidth: x[2], channels: x[3], kernelHeight: shape[1], kernelWidth: shape[2],
+                    strideHeight: Int(op.options.strideHeight), strideWidth: Int(op.options.strideWidth),
+                    padding: op.options.padding) else {
+                    throw QuantizationError.weightRounding(layer: op.name(in: graph), detail: "window \(shape[1])x\(shape[2]) does not fit input \(x)")
+                }
+                window = g
             } else if items[0].count != depth {
-                throw QuantizationError("operator '\(op.name(in: graph))': recorded input has \(items[0].count) values, weights expect \(depth)")
+                throw QuantizationError.weightRounding(layer: op.name(in: graph), detail: "recorded input has \(items[0].count) values, weights expect \(depth)")
             }
             let stats = LayerInputStatistics(items: items, depth: depth, window: window, input: plan.parameters(op.inputs[0]))
             var weights = ChannelQuantizedWeights(weights: w, shape: shape, axis: 0)

@@ -1,13 +1,15 @@
 import Foundation
 import MinnowRuntime
 
-/// Float simulation of the int8 model a `QuantizationPlan` describes ("fake quantization"):
-/// every int8 operator reads inputs rounded to their int8 grid, uses per-channel int8 weights
-/// and int32 biases turned back into reals, and rounds (and clamps) its output to the output's
-/// int8 grid. With no operator quantized it is the float model itself.
+/// Float simulation of the int8 model a `QuantizationPlan` describes ("fake quantization"), run by
+/// the runtime's own float kernels: every simulated operator reads inputs rounded to their int8
+/// grid (a `quantize` → `dequantize` pair), uses per-channel int8 weights and int32 biases turned
+/// back into reals, and rounds its output to the output's int8 grid the same way. With no operator
+/// quantized it is the float model itself.
 ///
-/// It predicts the int8 model's outputs up to the integer kernels' rounding, so it serves as
-/// the test oracle and as the engine of the sensitivity report.
+/// It predicts the int8 model's outputs up to the integer kernels' rounding, so it serves as the
+/// test oracle and as the engine of the sensitivity report. Build a `FakeQuantSession` once per
+/// set of quantized operators and run many items through it.
 public struct FakeQuantSimulator: Sendable {
     public let plan: QuantizationPlan
     /// Fake-quantized weight (and bias) constants of each int8-capable operator, by op index.
@@ -21,6 +23,7 @@ public struct FakeQuantSimulator: Sendable {
             var replaced: [Int: [Float]] = [:]
             switch op.code {
             case .fullyConnected, .conv2D, .depthwiseConv2D:
+                // Weight channels lie on the last axis for the per-channel filter of `[1, kH, kW, C]`.
                 guard let q = plan.weights(of: i, axis: op.code == .depthwiseConv2D ? 3 : 0), let b = plan.bias(of: i) else { continue }
                 let shape = graph.tensors[op.inputs[1]].shape
                 replaced[op.inputs[1]] = q.dequantized(shape: shape)
@@ -47,84 +50,101 @@ public struct FakeQuantSimulator: Sendable {
         Set(plan.graph.operators.indices).subtracting(plan.floatOperators)
     }
 
+    /// The float model that simulates the operators in `quantized` in int8: the plan's graph with
+    /// their constants replaced and a `quantize` → `dequantize` pair before each of their
+    /// activation inputs and after their output.
+    public func simulationModel(quantized: Set<Int>) -> ModelBuilder {
+        let graph = plan.graph
+        var builder = graph.floatBuilder()
+        let operators = builder.operators
+        builder.removeAllOperators()
+        /// `t` rounded to its int8 grid: a new float tensor.
+        func roundTrip(_ t: Int, name: String, into builder: inout ModelBuilder) -> Int {
+            let shape = graph.tensors[t].shape
+            let q = builder.addTensor(name: "\(name)/q", type: .int8, shape: shape, quantization: plan.parameters(t))
+            builder.addOperator(.quantize, inputs: [t], outputs: [q])
+            let f = builder.addTensor(name: "\(name)/fq", shape: shape)
+            builder.addOperator(.dequantize, inputs: [q], outputs: [f])
+            return f
+        }
+        for (i, var op) in operators.enumerated() {
+            guard quantized.contains(i) else {
+                builder.addOperator(op.code, inputs: op.inputs, outputs: op.outputs, options: op.options)
+                continue
+            }
+            let name = graph.operators[i].name(in: graph)
+            for (k, t) in op.inputs.enumerated() {
+                if let values = quantizedConstants[i]?[t] {
+                    op.inputs[k] = builder.addConstant(name: "\(name)/fq_constant\(k)", shape: graph.tensors[t].shape, floats: values)
+                } else if graph.tensors[t].constant == nil {
+                    op.inputs[k] = roundTrip(t, name: "\(name)/in\(k)", into: &builder)
+                }
+            }
+            let y = op.outputs[0]
+            let raw = builder.addTensor(name: "\(name)/unrounded", shape: graph.tensors[y].shape)
+            builder.addOperator(op.code, inputs: op.inputs, outputs: [raw], options: op.options)
+            let rounded = builder.addTensor(name: "\(name)/rounded", type: .int8, shape: graph.tensors[y].shape,
+                                            quantization: plan.parameters(y))
+            builder.addOperator(.quantize, inputs: [raw], outputs: [rounded])
+            builder.addOperator(.dequantize, inputs: [rounded], outputs: [y])
+        }
+        return builder
+    }
+
+    /// A runnable simulation with the operators in `quantized` in int8.
+    public func session(quantized: Set<Int>) throws(QuantizationError) -> FakeQuantSession {
+        try FakeQuantSession(simulationModel(quantized: quantized).serializedBytes())
+    }
+
     /// Runs one item (`input` = the model input's values) and returns the model output's values.
+    /// Builds the simulation for this one call: use `session(quantized:)` for many items.
     /// - Parameter quantized: operators to simulate in int8 (`int8Operators` for the converted
     ///   model, `[]` for the float model, one operator for a sensitivity probe).
-    public func run(_ input: [Float], quantized: Set<Int>) throws -> [Float] {
-        let graph = plan.graph
-        var values = [Int: [Float]]()
-        values[graph.inputs[0]] = input
-        for (i, op) in graph.operators.enumerated() {
-            let isQuantized = quantized.contains(i)
-            func operand(_ k: Int) throws -> [Float] {
-                let t = op.inputs[k]
-                if isQuantized, let q = quantizedConstants[i]?[t] { return q }
-                if let c = graph.tensors[t].constant { return c }
-                guard let v = values[t] else { throw QuantizationError("simulation: tensor '\(graph.tensors[t].name)' used before computed") }
-                return isQuantized ? fakeQuantize(v, plan.parameters(t)) : v
-            }
-            var y = try compute(op, operand)
-            if isQuantized { y = fakeQuantize(y, plan.parameters(op.outputs[0])) }
-            values[op.outputs[0]] = y
+    public func run(_ input: [Float], quantized: Set<Int>) throws(QuantizationError) -> [Float] {
+        try session(quantized: quantized).run(input)
+    }
+}
+
+/// A simulation model loaded into the runtime with its own arena; not for concurrent use.
+public final class FakeQuantSession {
+    private let bytes: UnsafeMutableRawBufferPointer
+    private let arena: UnsafeMutableRawBufferPointer
+    private let interpreter: Interpreter
+
+    init(_ file: [UInt8]) throws(QuantizationError) {
+        bytes = .allocate(byteCount: file.count, alignment: 16)
+        bytes.copyBytes(from: file)
+        let model: Model
+        do {
+            model = try Model(bytes: UnsafeRawBufferPointer(bytes), limits: ModelLimits(maxArenaBytes: .max, maxOperations: .max))
+        } catch {
+            bytes.deallocate()
+            throw .simulation(detail: "the simulation model is invalid: \(error)")
         }
-        guard let output = values[graph.outputs[0]] else { throw QuantizationError("simulation: the model output is never computed") }
-        return output
+        arena = .allocate(byteCount: max(Interpreter.requiredArenaBytes(for: model), 1), alignment: 64)
+        do {
+            interpreter = try Interpreter(model: model, arena: arena)
+        } catch {
+            bytes.deallocate()
+            arena.deallocate()
+            throw .simulation(detail: "cannot start the simulation: \(error)")
+        }
     }
 
-    func fakeQuantize(_ v: [Float], _ p: QuantizationParameters) -> [Float] {
-        let s = p.scales[0], z = p.zeroPoints[0]
-        return v.map { ActivationQuantization.fakeQuantize($0, scale: s, zeroPoint: z) }
+    deinit {
+        bytes.deallocate()
+        arena.deallocate()
     }
 
-    func compute(_ op: FloatGraph.Operator, _ operand: (Int) throws -> [Float]) throws -> [Float] {
-        let graph = plan.graph
-        let xShape = graph.tensors[op.inputs[0]].shape
-        let o = op.options
-        var y: [Float]
-        switch op.code {
-        case .fullyConnected:
-            y = FloatReferenceKernels.fullyConnected(try operand(0), weights: try operand(1), bias: try operand(2))
-        case .conv2D, .depthwiseConv2D:
-            let w = graph.tensors[op.inputs[1]].shape
-            let window = try FloatReferenceKernels.Window(input: xShape, kernelHeight: w[1], kernelWidth: w[2], options: o)
-            y = op.code == .conv2D
-                ? FloatReferenceKernels.conv2D(try operand(0), window: window, weights: try operand(1), bias: try operand(2))
-                : FloatReferenceKernels.depthwise(try operand(0), window: window, weights: try operand(1), bias: try operand(2))
-        case .maxPool2D, .averagePool2D:
-            let window = try FloatReferenceKernels.Window(input: xShape, kernelHeight: Int(o.kernelHeight), kernelWidth: Int(o.kernelWidth), options: o)
-            y = FloatReferenceKernels.pool(try operand(0), window: window, isMax: op.code == .maxPool2D)
-        case .globalAveragePool:
-            y = FloatReferenceKernels.globalAveragePool(try operand(0), channels: xShape.last!)
-        case .add:
-            y = zip(try operand(0), try operand(1)).map(+)
-        case .reshape:
-            y = try operand(0)
-        case .softmax:
-            y = FloatReferenceKernels.softmax(try operand(0), depth: xShape.last!)
-        case .logistic:
-            y = try operand(0).map(FloatReferenceKernels.sigmoid)
-        case .tanh:
-            y = try operand(0).map { Foundation.tanh($0) }
-        case .relu:
-            y = try operand(0).map { max($0, 0) }
-        case .relu6:
-            y = try operand(0).map { min(max($0, 0), 6) }
-        case .batchNorm:
-            let scale = try operand(1), offset = try operand(2), c = scale.count
-            y = try operand(0).enumerated().map { i, v in v * scale[i % c] + offset[i % c] }
-        case .lstm:
-            y = FloatReferenceKernels.lstm(try operand(0), steps: xShape[1], features: xShape[2], wx: try operand(1),
-                                           wh: try operand(2), bias: try operand(3), units: Int(o.units),
-                                           returnSequences: o.returnSequences)
-        case .gru:
-            y = FloatReferenceKernels.gru(try operand(0), steps: xShape[1], features: xShape[2], wx: try operand(1),
-                                          wh: try operand(2), inputBias: try operand(3), recurrentBias: try operand(4),
-                                          units: Int(o.units), returnSequences: o.returnSequences)
-        case .quantize, .dequantize:
-            throw QuantizationError("simulation: \(op.code) is not a float-model operator")
+    /// The model output for one item.
+    public func run(_ input: [Float]) throws(QuantizationError) -> [Float] {
+        let destination = interpreter.inputFloats(0)
+        guard input.count == destination.count else {
+            throw .simulation(detail: "input has \(input.count) values, the model takes \(destination.count)")
         }
-        FloatReferenceKernels.activate(&y, o.activation)
-        return y
+        _ = destination.update(from: input)
+        do { try interpreter.invoke() } catch { throw .simulation(detail: "\(error)") }
+        return Array(interpreter.outputFloats(0))
     }
 }
 

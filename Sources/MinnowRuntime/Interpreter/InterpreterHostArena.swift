@@ -9,16 +9,17 @@ extension Interpreter {
     /// - Parameter startFailure: turns the error of starting the interpreter into the caller's
     ///   own error (with the file and what failed); errors thrown by `body` pass through.
     public static func withHeapArena<Result>(
-        for model: Model, preservingAllTensors: Bool = false,
+        for model: Model, preservingAllTensors: Bool = false, kernels: KernelPath = .native,
         startFailure: (RuntimeError) -> any Error,
         _ body: (Interpreter) throws -> Result
     ) throws -> Result {
-        let bytes = requiredArenaBytes(for: model, preservingAllTensors: preservingAllTensors)
+        let bytes = requiredArenaBytes(for: model, preservingAllTensors: preservingAllTensors, kernels: kernels)
         let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes, 1), alignment: 64)
         defer { arena.deallocate() }
         let interpreter: Interpreter
         do {
-            interpreter = try Interpreter(model: model, arena: arena, preservingAllTensors: preservingAllTensors)
+            interpreter = try Interpreter(model: model, arena: arena, preservingAllTensors: preservingAllTensors,
+                                          kernels: kernels)
         } catch {
             throw startFailure(error)
         }

@@ -24,11 +24,47 @@ public struct AxisGeometry: Equatable, Sendable {
     }
 }
 
-/// Geometry of a 2-D window operation (convolution or pooling) over an NHWC tensor.
-struct WindowGeometry {
-    var inputHeight: Int, inputWidth: Int, channels: Int
-    var kernelHeight: Int, kernelWidth: Int
-    var strideHeight: Int, strideWidth: Int
-    var outputHeight: Int, outputWidth: Int
-    var padTop: Int, padLeft: Int
+/// Geometry of a 2-D window operation (convolution or pooling) over one NHWC image: the one
+/// definition the runtime's kernels, the trainer's layers and the quantizer share (the C kernels
+/// take the same fields as `minnow_window`).
+public struct WindowGeometry: Equatable, Sendable {
+    public var inputHeight: Int, inputWidth: Int, channels: Int
+    public var kernelHeight: Int, kernelWidth: Int
+    public var strideHeight: Int, strideWidth: Int
+    public var outputHeight: Int, outputWidth: Int
+    public var padTop: Int, padLeft: Int
+
+    /// Every field given explicitly.
+    public init(inputHeight: Int, inputWidth: Int, channels: Int, kernelHeight: Int, kernelWidth: Int,
+                strideHeight: Int, strideWidth: Int, outputHeight: Int, outputWidth: Int, padTop: Int, padLeft: Int) {
+        self.inputHeight = inputHeight; self.inputWidth = inputWidth; self.channels = channels
+        self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+        self.strideHeight = strideHeight; self.strideWidth = strideWidth
+        self.outputHeight = outputHeight; self.outputWidth = outputWidth
+        self.padTop = padTop; self.padLeft = padLeft
+    }
+
+    /// Output size and padding from Keras/TensorFlow `padding` rules (`AxisGeometry`); `nil` when
+    /// an axis has no valid output. Never inlined: loader and kernels share one copy in firmware.
+    @inline(never)
+    public init?(inputHeight: Int, inputWidth: Int, channels: Int, kernelHeight: Int, kernelWidth: Int,
+                 strideHeight: Int, strideWidth: Int, padding: Padding) {
+        guard let rows = AxisGeometry(input: inputHeight, kernel: kernelHeight, stride: strideHeight, padding: padding),
+              let cols = AxisGeometry(input: inputWidth, kernel: kernelWidth, stride: strideWidth, padding: padding) else {
+            return nil
+        }
+        self.init(inputHeight: inputHeight, inputWidth: inputWidth, channels: channels,
+                  kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideHeight: strideHeight, strideWidth: strideWidth,
+                  outputHeight: rows.outputSize, outputWidth: cols.outputSize, padTop: rows.padBefore, padLeft: cols.padBefore)
+    }
+
+    /// Output pixels.
+    public var outputPixels: Int { outputHeight &* outputWidth }
+
+    /// Cells of the window (kernel height × width).
+    public var windowCells: Int { kernelHeight &* kernelWidth }
+
+    /// True when no window reaches into leading padding, so an output written over its input never
+    /// overwrites a cell a later window still reads (in-place pooling).
+    public var hasNoLeadingPadding: Bool { padTop == 0 && padLeft == 0 }
 }

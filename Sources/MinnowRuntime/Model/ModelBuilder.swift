@@ -28,6 +28,10 @@ public struct ModelBuilder: Sendable {
     public var inputs: [Int] = []
     public var outputs: [Int] = []
 
+    /// Free-form UTF-8 key/value pairs stored with the model (format version 3), e.g.
+    /// `training_data` → the data spec it was trained on, which tools use as their default.
+    public var metadata: [String: String] = [:]
+
     /// Store tensor names. Names cost flash; deployment files may leave them out (then the file
     /// is written as format version 2 and `Model.tensorNameBytes` is empty).
     public var includesNames = true
@@ -36,9 +40,9 @@ public struct ModelBuilder: Sendable {
     /// (parity, profiles); constant names only cost flash, so int8 deployment files drop them.
     public var includesConstantNames = true
 
-    /// Leave out the quantization parameters of the weights and biases of int8
-    /// fully-connected, conv and depthwise operators: their requantization constants already
-    /// carry everything the kernels need, and per-channel scales would cost 8 bytes a channel.
+    /// Leave out the quantization parameters of the weights and biases of int8 operators whose
+    /// requantization constant already carries everything the kernels need
+    /// (`OperatorDefinition.constantsCarryQuantization`): per-channel scales would cost 8 bytes a channel.
     public var dropsRedundantQuantization = true
 
     public init() {}
@@ -107,12 +111,15 @@ public struct ModelBuilder: Sendable {
                            quantization: quantization)
     }
 
-    /// Adds the requantization constant of an int8 GEMM or depthwise operator: int32 `[2, n]`,
-    /// row 0 the Q31 multipliers, row 1 the shifts (see `Graph.swift`, int8 conventions).
+    /// Adds the requantization constant of an int8 operator that requantizes per output channel:
+    /// int32 `[2, n]`, row 0 the Q31 multipliers, row 1 the shifts (`RequantizedOperands.swift`).
     public mutating func addRequantization(name: String, _ multipliers: [QuantizedMultiplier]) -> Int {
         addConstant(name: name, shape: [2, multipliers.count],
                     int32s: multipliers.map { $0.multiplier } + multipliers.map { $0.shift })
     }
+
+    /// Removes every operator (tensors stay), to rebuild the graph with other operators.
+    public mutating func removeAllOperators() { operators.removeAll() }
 
     /// Appends an operator; operators execute in the order they are added.
     public mutating func addOperator(

@@ -55,6 +55,28 @@ public enum ModelError: Error, Equatable, Sendable {
     case badQuantization(tensor: Int, detail: QuantizationCheck)
     /// A requantization constant holds a multiplier or shift out of range (`index` is the channel).
     case badRequantization(op: Int, index: Int)
+    /// An int32 accumulator of the operator could overflow: the GEMM depth (with the folded bias),
+    /// a pooling window or an averaged area is too large for exact integer sums.
+    case accumulatorOverflow(op: Int)
+    /// An operand of an int8 LSTM/GRU breaks the recurrent kernels' contract (`operand` counts
+    /// inputs then the output).
+    case badRecurrentOperand(op: Int, operand: Int, field: RecurrentField)
+    /// The model needs more memory or work than `ModelLimits` allows.
+    case limitExceeded(ModelLimit, limit: Int)
+}
+
+/// Which bound of `ModelLimits` a model exceeds, for `ModelError.limitExceeded`.
+public enum ModelLimit: UInt8, Sendable {
+    /// Activations, scratch and planning work together.
+    case arenaBytes
+    /// Elementary operations of one invocation.
+    case operations
+}
+
+/// Which part of an int8 recurrent operand is wrong, for `ModelError.badRecurrentOperand`.
+public enum RecurrentField: UInt8, Sendable {
+    case operandCount, type, shape, constant, byteCount, alignment, layout, units, parameterVersion, zeroPoint,
+         multiplier, shift, rowExponent, quantization
 }
 
 /// Which quantization rule failed, for `ModelError.badQuantization`.
@@ -77,7 +99,7 @@ public enum QuantizationCheck: UInt8, Sendable {
 
 /// Sections of the model file, for `ModelError.sectionOutOfRange`.
 public enum ModelSection: UInt8, Sendable {
-    case directory, tensorTable, operatorTable, operandList, inputList, outputList, stringTable, constantData
+    case directory, tensorTable, operatorTable, operandList, inputList, outputList, stringTable, constantData, options, metadata
 }
 
 /// Fields of a tensor record, for `ModelError.tensorOutOfRange`.
@@ -88,6 +110,9 @@ public enum TensorField: UInt8, Sendable {
 /// Fields of an operator's options record, for `ModelError.badOptions`.
 public enum OptionsField: UInt8, Sendable {
     case kernelSize, stride, padding, activation, units, returnSequences, reserved
+    /// The options record's length is not the operator's.
+    case length
+    case dilation, depthMultiplier
 }
 
 /// Which shape rule of an operator failed, for `ModelError.shapeMismatch`.
@@ -118,8 +143,6 @@ public enum GraphCheck: UInt8, Sendable {
     case writtenTwice
     /// An operator reads an activation that no earlier operator wrote and that is not a model input.
     case readBeforeWrite
-    /// An operator reads the tensor it writes.
-    case readsOwnOutput
 }
 
 #if !hasFeature(Embedded)
@@ -131,7 +154,7 @@ extension ModelError: CustomStringConvertible {
         case .badMagic:
             return "not a Minnow model: magic bytes are not \"MNOW\""
         case let .unsupportedVersion(found):
-            return "unsupported model format version \(found) (this runtime reads versions 1 and 2)"
+            return "unsupported model format version \(found) (this runtime reads versions 1 to \(ModelFormat.latestVersion))"
         case let .unsupportedFlags(found):
             return "unsupported header flags 0x\(String(found, radix: 16))"
         case let .misalignedBuffer(address):
@@ -178,6 +201,17 @@ extension ModelError: CustomStringConvertible {
             return "tensor \(tensor): bad quantization parameters: \(detail)"
         case let .badRequantization(op, index):
             return "operator \(op): requantization multiplier or shift of channel \(index) out of range"
+        case let .accumulatorOverflow(op):
+            return "operator \(op): its int32 sums could overflow (GEMM depth with the bias, pooling window or averaged area too large)"
+        case let .badRecurrentOperand(op, operand, field):
+            return "operator \(op): recurrent operand \(operand): \(field) does not match the int8 LSTM/GRU contract"
+        case let .limitExceeded(kind, limit):
+            switch kind {
+            case .arenaBytes:
+                return "the model's activations and scratch need more than \(limit) bytes of arena (ModelLimits.maxArenaBytes; raise it for bigger models)"
+            case .operations:
+                return "one inference of the model takes more than \(limit) operations (ModelLimits.maxOperations; raise it for bigger models)"
+            }
         }
     }
 }

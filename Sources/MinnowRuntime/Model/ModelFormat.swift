@@ -1,4 +1,5 @@
-/// The Minnow model file, format versions 1 (float) and 2 (compact, quantized).
+/// The Minnow model file, format versions 1 (float), 2 (compact, quantized) and 3 (per-operator
+/// options, metadata). `ModelBuilder` writes version 3; `Model(bytes:)` reads all three.
 ///
 /// ## Version 1
 ///
@@ -89,7 +90,49 @@
 ///                 the int8 kernels read packed weights with unaligned-safe loads, so 16-byte
 ///                 padding per constant would only waste flash.
 /// ```
+/// ## Version 3
+/// Version 2's compact layout, with each operator's options in its own record, parsed by the
+/// operator's file (`OperatorDefinition.decodeOptions`), and a metadata section (for example the
+/// data spec a model was trained on). Header as before (version 3). Directory, 40 bytes at 16:
+///
+/// ```text
+/// 16 u16 tensor count     18 u16 operator count    20 u16 operand count
+/// 22 u16 input count      24 u16 output count      26 u16 name count (0 or tensor count)
+/// 28 u32 dimension count  32 u32 quantization section length   36 u32 string bytes
+/// 40 u32 options section length (multiple of 4)   44 u32 metadata section length (multiple of 4)
+/// 48 u32 constant section offset                  52 u32 constant section length
+/// ── sections, starting at 56, in this order ──
+/// tensor table:   count × 16-byte records, as in version 2
+/// operator table: count × 12-byte records, in execution order
+///     +0 u16 operator code  +2 u8 input count  +3 u8 output count
+///     +4 u16 first operand (index into the operand list; inputs then outputs)
+///     +6 u16 options length (≤ 32)   +8 u32 options offset (inside the options section, 4-aligned)
+/// operand list, model inputs, model outputs (u16 each), zero padding to a multiple of 4
+/// dimension pool, quantization records: as in version 2
+/// options:        each operator's record in the layout its file defines (little-endian; shared
+///                 layouts in `OptionLayout`: none, activation, window, recurrent), 4-aligned
+/// metadata:       u32 entry count n; n × (u32 key length, u32 value length); then key 0, value 0,
+///                 key 1, … as UTF-8; zero padding to a multiple of 4
+/// names, string bytes, constants: as in version 2
+/// ```
 public enum ModelFormat {
+    /// The newest version this runtime reads (and `ModelBuilder` writes).
+    public static let latestVersion = 3
+    /// Most tensors (and operands) a file may hold: indices are 16-bit in versions 2 and 3.
+    public static let maxTensors = 65535
+    /// Most operators a file may hold.
+    public static let maxOperators = 65535
+
+    /// Directory bytes after the header.
+    static func directorySize(version: Int) -> Int {
+        version == 1 ? directorySize : version == 2 ? directorySize2 : 40
+    }
+
+    /// Bytes of one operator record.
+    static func operatorRecordSize(version: Int) -> Int {
+        version == 1 ? operatorRecordSize : version == 2 ? operatorRecordSize2 : 12
+    }
+
     /// "MNOW" read as a little-endian UInt32.
     public static let magic: UInt32 = 0x574F_4E4D
     /// The float format version (kept for files that need nothing newer).

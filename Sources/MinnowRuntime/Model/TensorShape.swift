@@ -89,7 +89,8 @@ public struct TensorIndexList: RandomAccessCollection, @unchecked Sendable {
 
     public subscript(position: Int) -> Int {
         precondition(position >= 0 && position < count, "TensorIndexList: index out of range")
-        if elementSize == 2 { return Int(base.unsafelyUnwrapped.readLE(position &* 2, as: UInt16.self)) }
+        // Version 3 files (the only ones firmware reads) store u16 indices.
+        if !Model.readsLegacyFormats || elementSize == 2 { return Int(base.unsafelyUnwrapped.readLE(position &* 2, as: UInt16.self)) }
         return Int(clamping: base.unsafelyUnwrapped.readLE(position &* 4, as: UInt32.self))
     }
 }

@@ -4,8 +4,8 @@
 ///
 /// - **Activations**: `int8`, asymmetric, one scale and zero point per tensor.
 /// - **Weights**: `int8`, symmetric per output channel (zero point 0, values in −127…127).
-///   Channel axis: 0 for fully-connected `[out, in]` and conv OHWI weights, 3 for depthwise
-///   `[1, kH, kW, C]`, 0 (the gate row) for LSTM/GRU `[gates·H, F]` and `[gates·H, H]`.
+///   Channel axis: the output-channel axis of the operator's weights (0 for fully-connected
+///   `[out, in]` and conv OHWI weights; each operator file says), 0 (the gate row) for LSTM/GRU.
 /// - **Biases**: `int32`, scale `s_in · s_w[c]`, zero point 0 — and stored *folded* (below).
 /// - **Fixed output ranges**: softmax and logistic outputs use scale 1/256, zero point −128;
 ///   tanh uses scale 1/128, zero point 0 (as TFLite).
@@ -74,12 +74,7 @@ public struct QuantizedMultiplier: Equatable, Sendable {
     @inline(__always)
     public func apply(_ x: Int32) -> Int32 {
         let totalShift = Int64(31 - shift)
-        #if hasFeature(Embedded)
         let round = Int64(1) << (totalShift - 1)
-        #else
-        // The test-only fault switch exists on hosts only (parity tools), not in firmware.
-        let round = RuntimeTesting.breaksRounding ? 0 : Int64(1) << (totalShift - 1)
-        #endif
         let product = Int64(x) * Int64(multiplier) + round
         let result = product >> totalShift
         return Int32(truncatingIfNeeded: min(max(result, Int64(Int32.min)), Int64(Int32.max)))

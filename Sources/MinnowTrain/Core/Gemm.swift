@@ -1,4 +1,5 @@
 import CMinnowKernels
+import Synchronization
 
 /// Instruction-set family of the C kernels (`CMinnowKernels`). Every family computes the same
 /// bits; choosing one only changes speed (tests use this to check the families against each other).
@@ -33,12 +34,20 @@ public enum KernelBackend: Int32, CaseIterable, Sendable {
 public enum Gemm {
     /// Kernel family used by `multiply`; defaults to the best one the CPU supports.
     /// Unsupported choices fall back to `KernelBackend.best`.
-    public static var backend: KernelBackend = .best
+    public static var backend: KernelBackend {
+        get { KernelBackend(rawValue: backendSetting.load(ordering: .relaxed)) ?? .scalar }
+        set { backendSetting.store(newValue.rawValue, ordering: .relaxed) }
+    }
+    private static let backendSetting = Atomic<Int32>(KernelBackend.best.rawValue)
 
     /// Products below this many floating-point operations (2·M·N·K) run on one thread:
     /// waking a second worker costs more than it saves (≈ 40 µs of single-thread work).
     /// Any value gives the same bits; tests lower it to exercise the split on small shapes.
-    public static var parallelThreshold = 8_000_000
+    public static var parallelThreshold: Int {
+        get { parallelThresholdSetting.load(ordering: .relaxed) }
+        set { parallelThresholdSetting.store(newValue, ordering: .relaxed) }
+    }
+    private static let parallelThresholdSetting = Atomic<Int>(8_000_000)
 
     /// Packed, cache-blocked multiply in C (see `CMinnowKernels`), split over
     /// `Parallel.workerCount` workers along M or N (never K) when the product is large.

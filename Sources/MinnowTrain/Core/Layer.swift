@@ -23,7 +23,7 @@ public final class Parameter {
     }
 }
 
-/// One layer of a sequential float network.
+/// One layer of a float network.
 ///
 /// Shapes passed to `build` and returned by `outputShape` exclude the batch dimension; the
 /// tensors passed to `forward` and `backward` include it first. `forward` caches what
@@ -49,14 +49,32 @@ extension Layer {
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
 }
 
-/// Errors raised while building, training or exporting a model.
-public struct TrainError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// A layer that can skip computing its input gradient. `Sequential` switches it off for the
-/// first layer with parameters, whose input gradient nobody reads (saves a GEMM per batch).
+/// A layer that can skip computing its input gradient. `FunctionalModel` switches it off for
+/// layers with parameters that read only parameter-free layers (or the input): nobody reads
+/// their input gradient (saves a GEMM per batch).
 public protocol InputGradientSkipping: Layer {
     var computesInputGradient: Bool { get set }
+}
+
+/// A layer that combines the outputs of several layers (Keras' merge layers: `Add`,
+/// `Concatenate`). The single-input requirements of `Layer` forward to the list forms.
+public protocol MergeLayer: Layer {
+    /// Creates parameters for the given per-item input shapes and returns the output shape.
+    func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int]
+    func forward(_ inputs: [Tensor], training: Bool) -> Tensor
+    /// The gradient with respect to each input, in input order.
+    func backwardInputs(_ outputGradient: Tensor) -> [Tensor]
+    /// Appends inference operators reading tensors `inputs`; returns the output tensor index.
+    func export(to builder: inout ModelBuilder, inputs: [Int]) throws -> Int
+}
+
+extension MergeLayer {
+    public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
+        try build(inputShapes: [inputShape], generator: &generator)
+    }
+    public func forward(_ input: Tensor, training: Bool) -> Tensor { forward([input], training: training) }
+    public func backward(_ outputGradient: Tensor) -> Tensor { backwardInputs(outputGradient)[0] }
+    public func export(to builder: inout ModelBuilder, input: Int) throws -> Int {
+        try export(to: &builder, inputs: [input])
+    }
 }

@@ -1,4 +1,5 @@
 import CMinnowKernels
+import Synchronization
 
 /// Vectorized elementwise transcendental functions for activation layers (C kernels in
 /// `CMinnowKernels`, AVX-512 / AVX2 / scalar chosen at run time; all give identical bits).
@@ -11,7 +12,11 @@ import CMinnowKernels
 /// overlap partially.
 public enum VectorMath {
     /// Kernel family used here; defaults to the best one the CPU supports.
-    public static var backend: KernelBackend = .best
+    public static var backend: KernelBackend {
+        get { KernelBackend(rawValue: backendSetting.load(ordering: .relaxed)) ?? .scalar }
+        set { backendSetting.store(newValue.rawValue, ordering: .relaxed) }
+    }
+    private static let backendSetting = Atomic<Int32>(KernelBackend.best.rawValue)
 
     /// `y[i] = eˣ⁽ⁱ⁾` for `i < count`.
     public static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {

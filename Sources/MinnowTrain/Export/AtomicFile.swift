@@ -12,7 +12,7 @@ public enum AtomicFile {
         let temporary = "\(path).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
-            throw TrainError("cannot write \(path): \(errorText()) (is the directory '\(directory.isEmpty ? "/" : directory)' present and writable?)")
+            throw TrainError.unwritableFile(path: path, reason: "\(errorText()) (is the directory '\(directory.isEmpty ? "/" : directory)' present and writable?)")
         }
         var written = 0
         let ok: Bool = bytes.withUnsafeBytes { raw in
@@ -27,12 +27,12 @@ public enum AtomicFile {
         close(fd)
         guard ok else {
             unlink(temporary)
-            throw TrainError("cannot write \(path): \(failure ?? "write failed") after \(written) of \(bytes.count) bytes")
+            throw TrainError.unwritableFile(path: path, reason: "\(failure ?? "write failed") after \(written) of \(bytes.count) bytes")
         }
         guard rename(temporary, path) == 0 else {
             let text = errorText()
             unlink(temporary)
-            throw TrainError("cannot replace \(path): \(text)")
+            throw TrainError.unwritableFile(path: path, reason: "cannot replace it: \(text)")
         }
         // Persist the rename itself.
         let dirFD = open(directory.isEmpty ? "/" : directory, O_RDONLY)

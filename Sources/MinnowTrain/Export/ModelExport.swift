@@ -1,6 +1,6 @@
 import MinnowRuntime
 
-extension Sequential {
+extension FunctionalModel {
     /// The model file bytes for this model's inference graph.
     public func modelFileBytes() throws -> [UInt8] {
         try exportGraph().serializedBytes()

@@ -80,7 +80,7 @@ public final class Softmax: Layer {
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
         guard let last = inputShape.last, last > 0 else {
-            throw TrainError("Softmax '\(name)': needs a non-empty last axis, got input shape \(inputShape)")
+            throw TrainError.invalidLayer(layer: "Softmax '\(name)'", reason: "needs a non-empty last axis, got input shape \(inputShape)")
         }
         return inputShape
     }

@@ -17,6 +17,11 @@ public final class BatchNorm: Layer {
     /// Moving statistics used at inference (start at 0 and 1).
     public var movingMean: [Float] = []
     public var movingVariance: [Float] = []
+    /// When set, training uses and keeps the moving statistics (Keras' `trainable=False`
+    /// batch norm, the usual choice for fine-tuning): only `gamma` and `beta` learn. A model
+    /// read back from a file has its batch norms frozen, because the file keeps only the
+    /// folded scale and offset.
+    public var freezesStatistics = false
     public var channels: Int { gamma.value.count }
 
     // Cache for backward: normalized input, 1/√(σ²+ε) per channel, and which statistics were used.
@@ -40,7 +45,7 @@ public final class BatchNorm: Layer {
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
         guard let c = inputShape.last, c > 0 else {
-            throw TrainError("BatchNorm '\(name)': needs a non-empty last (channel) axis, found input shape \(inputShape)")
+            throw TrainError.invalidLayer(layer: "BatchNorm '\(name)'", reason: "needs a non-empty last (channel) axis, found input shape \(inputShape)")
         }
         gamma = Parameter(name: "\(name)/gamma", shape: [c], value: [Float](repeating: 1, count: c), isRegularized: false)
         beta = Parameter(name: "\(name)/beta", shape: [c], value: [Float](repeating: 0, count: c), isRegularized: false)
@@ -55,6 +60,7 @@ public final class BatchNorm: Layer {
         let rows = input.count / c
         var mean: [Float]
         var variance: [Float]
+        let training = training && !freezesStatistics
         if training {
             mean = Self.channelSums(rows: rows, width: c) { range, acc in
                 input.data.withUnsafeBufferPointer { x in
@@ -192,11 +198,28 @@ public final class BatchNorm: Layer {
         return (scale, offset)
     }
 
+    /// Sets the parameters and statistics so that the inference form is exactly `scale` and
+    /// `offset` (mean 0, variance + ε = 1, so `γ = scale`, `β = offset`), and freezes the
+    /// statistics: what a file's folded batch norm can be read back as.
+    public func setFolded(scale: [Float], offset: [Float]) throws {
+        guard scale.count == channels, offset.count == channels else {
+            throw TrainError.incompatibleState("BatchNorm '\(name)': \(scale.count) scales and \(offset.count) offsets for \(channels) channels")
+        }
+        guard epsilon == 1.0 / 1024 else {
+            throw TrainError.incompatibleState("BatchNorm '\(name)': folded values need epsilon 2^-10 so that variance + epsilon is exactly 1")
+        }
+        gamma.value = scale
+        beta.value = offset
+        movingMean = [Float](repeating: 0, count: channels)
+        movingVariance = [Float](repeating: 1 - epsilon, count: channels)
+        freezesStatistics = true
+    }
+
     /// Emits `batchNorm` with inputs `[x, scale [C], offset [C]]`.
     public func export(to builder: inout ModelBuilder, input: Int) throws -> Int {
         let shape = builder.tensors[input].shape
         guard channels > 0, shape.last == channels else {
-            throw TrainError("BatchNorm '\(name)': export input tensor has shape \(shape), expected last axis \(channels)")
+            throw TrainError.exportFailed(layer: "BatchNorm '\(name)'", reason: "export input tensor has shape \(shape), expected last axis \(channels)")
         }
         let folded = foldedScaleAndOffset
         let scale = builder.addConstant(name: "\(name)/scale", shape: [channels], floats: folded.scale)

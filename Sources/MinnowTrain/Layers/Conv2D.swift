@@ -256,18 +256,24 @@ public final class Conv2D: Layer {
     }
 
     public func export(to builder: inout ModelBuilder, input: Int) throws -> Int {
+        try export(to: &builder, input: input, outputName: name)
+    }
+
+    /// Emits `conv2D` (ReLU/ReLU6 fused, other activations as their own operator) whose final
+    /// tensor is named `outputName`; constants are named after the layer.
+    func export(to builder: inout ModelBuilder, input: Int, outputName: String) throws -> Int {
         guard let g = geometry, let weights, let bias else {
-            throw TrainError("Conv2D '\(name)': export before build")
+            throw TrainError.notBuilt("Conv2D \'\(name)\' export")
         }
         let expected = [1, g.inputHeight, g.inputWidth, g.channels]
         guard builder.tensors[input].shape == expected else {
-            throw TrainError("Conv2D '\(name)': export input shape \(builder.tensors[input].shape), expected \(expected)")
+            throw TrainError.exportFailed(layer: "Conv2D '\(name)'", reason: "export input shape \(builder.tensors[input].shape), expected \(expected)")
         }
         let w = builder.addConstant(name: "\(name)/weights", shape: weights.shape, floats: weights.value)
         let b = builder.addConstant(name: "\(name)/bias", shape: bias.shape, floats: bias.value)
         let fused = activation.fused
         let out = builder.addTensor(
-            name: fused == nil ? "\(name)/preactivation" : name,
+            name: fused == nil ? "\(outputName)/preactivation" : outputName,
             shape: [1, g.outputHeight, g.outputWidth, filters])
         let options = OperatorOptions(
             kernelHeight: Int32(kernelSize.height), kernelWidth: Int32(kernelSize.width),
@@ -275,7 +281,7 @@ public final class Conv2D: Layer {
             padding: padding, activation: fused ?? FusedActivation.none)
         builder.addOperator(.conv2D, inputs: [input, w, b], outputs: [out], options: options)
         if fused != nil { return out }
-        return activation.exportStandalone(to: &builder, input: out, name: name)
+        return activation.exportStandalone(to: &builder, input: out, name: outputName)
     }
 }
 

@@ -19,6 +19,9 @@ public final class Dense: Layer {
     /// When `false`, `backward` skips the input-gradient GEMM and returns zeros: set it on the
     /// model's first layer, whose input gradient nobody reads (saves a third of its backward).
     public var computesInputGradient = true
+    /// When `false`, the layer runs linear: the trainer sets this while a loss applies the
+    /// layer's sigmoid itself (binary cross-entropy on a `Dense(1, activation: .sigmoid)`).
+    var appliesActivation = true
 
     private var cachedInput: [Float] = []
     private var cachedOutput: [Float] = []
@@ -36,7 +39,7 @@ public final class Dense: Layer {
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
         guard inputShape.count == 1, inputShape[0] > 0 else {
-            throw TrainError("Dense '\(name)': expects a rank-1 input per item (features), found shape \(inputShape); add a Flatten layer before it")
+            throw TrainError.invalidLayer(layer: "Dense '\(name)'", reason: "expects a rank-1 input per item (features), found shape \(inputShape); add a Flatten layer before it")
         }
         inputCount = inputShape[0]
         weights = Parameter(
@@ -69,6 +72,7 @@ public final class Dense: Layer {
                 }
             }
         }
+        let activation = appliesActivation ? self.activation : .linear
         ElementwiseKernels.activateInPlace(activation, &output)
         cachedInput = input.data
         cachedOutput = output
@@ -80,7 +84,8 @@ public final class Dense: Layer {
         let (inputs, units) = (inputCount, self.units)
         precondition(outputGradient.count == batch * units && cachedInput.count == batch * inputs,
                      "Dense '\(name)': backward before forward or batch mismatch")
-        let gradient = ElementwiseKernels.activationGradient(activation, output: cachedOutput, outputGradient: outputGradient.data)
+        let gradient = ElementwiseKernels.activationGradient(appliesActivation ? activation : .linear, output: cachedOutput,
+                                                             outputGradient: outputGradient.data)
         var inputGradient = [Float](repeating: 0, count: batch * inputs)
         gradient.withUnsafeBufferPointer { g in
             let gp = g.baseAddress!
@@ -118,11 +123,11 @@ public final class Dense: Layer {
     /// Emits `fullyConnected` (with ReLU/ReLU6 fused), followed by a standalone `logistic` or
     /// `tanh` operator for those activations. The output tensor is named after the layer.
     public func export(to builder: inout ModelBuilder, input: Int) throws -> Int {
-        guard inputCount > 0 else { throw TrainError("Dense '\(name)': export before build") }
+        guard inputCount > 0 else { throw TrainError.notBuilt("Dense \'\(name)\' export") }
         let inputShape = builder.tensors[input].shape
         let perItem = inputShape.dropFirst().reduce(1, *)
         guard perItem == inputCount else {
-            throw TrainError("Dense '\(name)': export input tensor has shape \(inputShape) (\(perItem) values per item), expected \(inputCount)")
+            throw TrainError.exportFailed(layer: "Dense '\(name)'", reason: "export input tensor has shape \(inputShape) (\(perItem) values per item), expected \(inputCount)")
         }
         let w = builder.addConstant(name: "\(name)/weights", shape: [units, inputCount], floats: weights.value)
         let b = builder.addConstant(name: "\(name)/bias", shape: [units], floats: bias.value)

@@ -12,7 +12,7 @@ public final class Flatten: Layer {
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
-            throw TrainError("Flatten '\(name)': needs a non-empty input shape with positive sizes, found \(inputShape)")
+            throw TrainError.invalidLayer(layer: "Flatten '\(name)'", reason: "needs a non-empty input shape with positive sizes, found \(inputShape)")
         }
         itemShape = inputShape
         return [inputShape.reduce(1, *)]

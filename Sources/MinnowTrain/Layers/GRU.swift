@@ -9,11 +9,19 @@ import MinnowRuntime
 ///
 /// Parameters match the runtime's `.gru` operator: `inputWeights [3H, F]` (Glorot uniform),
 /// `recurrentWeights [3H, H]` (orthogonal), `inputBias [3H]` and `recurrentBias [3H]` (zeros).
+///
+/// `dropout` and `recurrentDropout` follow Keras (see `RecurrentDropout`): training only, one
+/// mask per sequence; the exported model has none.
 public final class GRU: Layer {
     public var name: String
     public var kind: String { "GRU" }
     public let units: Int
     public let returnSequences: Bool
+    /// Fraction of input features dropped in training.
+    public let dropout: Float
+    /// Fraction of the previous hidden state dropped from the recurrent projection in training.
+    public let recurrentDropout: Float
+    private var masks: RecurrentDropout
 
     public private(set) var inputWeights: Parameter?
     public private(set) var recurrentWeights: Parameter?
@@ -34,6 +42,8 @@ public final class GRU: Layer {
     private let gates = RecurrentBuffer()       // activated z, r, n [T, N, 3H]
     private let recurrent = RecurrentBuffer()   // Wh·h + bh per step [T, N, 3H] (n slice used by backward)
     private let hidden = RecurrentBuffer()      // h [T+1, N, H], slot 0 = zero state
+    private let maskedHidden = RecurrentBuffer() // h ⊙ recurrent mask [T+1, N, H] (recurrent dropout only)
+    private let maskedGradient = RecurrentBuffer() // dGh · Wh before the mask [N, H] (recurrent dropout only)
     // Backward scratch.
     private let inputGateGradients = RecurrentBuffer()     // ∂L/∂(Wx·x + bx) [T, N, 3H]
     private let recurrentGateGradients = RecurrentBuffer() // ∂L/∂(Wh·h + bh) [T, N, 3H]
@@ -41,10 +51,13 @@ public final class GRU: Layer {
     private let inputGradient = RecurrentBuffer()          // [T, N, F]
     private let columnSums = RecurrentBuffer()
 
-    public init(units: Int, returnSequences: Bool = false, name: String = "gru") {
+    public init(units: Int, returnSequences: Bool = false, dropout: Float = 0, recurrentDropout: Float = 0, name: String = "gru") {
         precondition(units > 0, "GRU: units must be positive, found \(units)")
         self.units = units
         self.returnSequences = returnSequences
+        self.dropout = dropout
+        self.recurrentDropout = recurrentDropout
+        masks = RecurrentDropout(inputRate: dropout, recurrentRate: recurrentDropout)
         self.name = name
     }
 
@@ -67,6 +80,7 @@ public final class GRU: Layer {
         let zeros = [Float](repeating: 0, count: 3 * h)
         inputBias = Parameter(name: "\(name)/input_bias", shape: [3 * h], value: zeros, isRegularized: false)
         recurrentBias = Parameter(name: "\(name)/recurrent_bias", shape: [3 * h], value: zeros, isRegularized: false)
+        if masks.isEnabled { masks.generator = generator.split() }
         return returnSequences ? [steps, h] : [h]
     }
 
@@ -87,6 +101,10 @@ public final class GRU: Layer {
         input.data.withUnsafeBufferPointer {
             RecurrentSupport.toTimeMajor($0.baseAddress!, x, batch: n, steps: t, features: f)
         }
+        masks.prepare(training: training, batch: n, features: f, units: h)
+        if masks.inputActive { RecurrentDropout.apply(masks.inputMask.pointer, to: x, steps: t, batch: n, width: f) }
+        let recurrentMask: UnsafeMutablePointer<Float>? = masks.recurrentActive ? masks.recurrentMask.pointer : nil
+        let hm: UnsafeMutablePointer<Float>? = recurrentMask == nil ? nil : maskedHidden.reserve((t + 1) * n * h)
         let g = gates.reserve(t * n * width)
         let rh = recurrent.reserve(t * n * width)
         let hs = hidden.reserve((t + 1) * n * h)
@@ -105,8 +123,14 @@ public final class GRU: Layer {
                 let gs = g + (step * n + first) * width, rs = rh + (step * n + first) * width
                 RecurrentSupport.fillRows(rs, rows: count, with: bh, width: width)
                 if step > 0 {
+                    var previous = UnsafePointer(hs + (step * n + first) * h)
+                    if let hm, let recurrentMask {
+                        let masked = hm + (step * n + first) * h
+                        for j in 0..<(count * h) { masked[j] = previous[j] * recurrentMask[first * h + j] }
+                        previous = UnsafePointer(masked)
+                    }
                     Gemm.multiply(transposeA: false, transposeB: true, m: count, n: width, k: h,
-                                  a: hs + (step * n + first) * h, lda: h, b: wh, ldb: h,
+                                  a: previous, lda: h, b: wh, ldb: h,
                                   c: rs, ldc: width, accumulate: true)
                 }
                 let hPrevious = hs + (step * n + first) * h, hNext = hs + ((step + 1) * n + first) * h
@@ -152,6 +176,8 @@ public final class GRU: Layer {
         let dgh = recurrentGateGradients.reserve(t * n * width)
         let dh = hiddenGradient.zeroed(n * h)
         let sequences = returnSequences
+        let recurrentMask: UnsafeMutablePointer<Float>? = masks.recurrentActive ? masks.recurrentMask.pointer : nil
+        let scratch: UnsafeMutablePointer<Float>? = recurrentMask == nil ? nil : maskedGradient.reserve(n * h)
 
         outputGradient.data.withUnsafeBufferPointer { dOutBuffer in
             let dOut = dOutBuffer.baseAddress!
@@ -190,9 +216,18 @@ public final class GRU: Layer {
                         }
                     }
                     if step > 0 {
-                        // ∂L/∂h_{step−1} = z ⊙ dh + dGh_step · Wh.
-                        Gemm.multiply(transposeA: false, transposeB: false, m: count, n: h, k: width,
-                                      a: dghs, lda: width, b: wh, ldb: h, c: dh + first * h, ldc: h, accumulate: true)
+                        if let recurrentMask, let scratch {
+                            // ∂L/∂h_{step−1} = z ⊙ dh + (dGh_step · Wh) ⊙ mask: the projection read the masked state.
+                            let part = scratch + first * h
+                            Gemm.multiply(transposeA: false, transposeB: false, m: count, n: h, k: width,
+                                          a: dghs, lda: width, b: wh, ldb: h, c: part, ldc: h)
+                            let rows = dh + first * h, mask = recurrentMask + first * h
+                            for j in 0..<(count * h) { rows[j] += part[j] * mask[j] }
+                        } else {
+                            // ∂L/∂h_{step−1} = z ⊙ dh + dGh_step · Wh.
+                            Gemm.multiply(transposeA: false, transposeB: false, m: count, n: h, k: width,
+                                          a: dghs, lda: width, b: wh, ldb: h, c: dh + first * h, ldc: h, accumulate: true)
+                        }
                     }
                 }
             }
@@ -203,9 +238,10 @@ public final class GRU: Layer {
                                             m: width, n: f, k: t * n, a: dgx, lda: width, b: x, ldb: f)
         if t > 1 {
             // Step s uses h_{s−1} = hidden slot s; slot 0 is the zero state, so start at step 1.
+            let previous = recurrentMask == nil ? hs : maskedHidden.pointer
             RecurrentSupport.accumulateGradient(whParameter, transposeA: true, transposeB: false,
                                                 m: width, n: h, k: (t - 1) * n,
-                                                a: dgh + n * width, lda: width, b: hs + n * h, ldb: h)
+                                                a: dgh + n * width, lda: width, b: previous + n * h, ldb: h)
         }
         RecurrentSupport.accumulateColumnSums(dgx, rows: t * n, into: &bxParameter.gradient, scratch: columnSums)
         RecurrentSupport.accumulateColumnSums(dgh, rows: t * n, into: &bhParameter.gradient, scratch: columnSums)
@@ -213,6 +249,7 @@ public final class GRU: Layer {
         let dx = inputGradient.reserve(t * n * f)
         Gemm.multiply(transposeA: false, transposeB: false, m: t * n, n: f, k: width,
                       a: dgx, lda: width, b: wx, ldb: f, c: dx, ldc: f)
+        if masks.inputActive { RecurrentDropout.apply(masks.inputMask.pointer, to: dx, steps: t, batch: n, width: f) }
         var result = Tensor(zeros: [n, t, f])
         result.data.withUnsafeMutableBufferPointer {
             RecurrentSupport.toBatchMajor(dx, $0.baseAddress!, batch: n, steps: t, features: f)
@@ -222,7 +259,7 @@ public final class GRU: Layer {
 
     public func export(to builder: inout ModelBuilder, input: Int) throws -> Int {
         guard let wx = inputWeights, let wh = recurrentWeights, let bx = inputBias, let bh = recurrentBias else {
-            throw TrainError("GRU '\(name)': export before build")
+            throw TrainError.notBuilt("GRU \'\(name)\' export")
         }
         let x = try RecurrentSupport.exportInput(to: &builder, input: input, steps: steps, features: features, layer: name)
         let wxIndex = builder.addConstant(name: "\(name)/input_weights", shape: wx.shape, floats: wx.value)
@@ -233,5 +270,20 @@ public final class GRU: Layer {
         builder.addOperator(.gru, inputs: [x, wxIndex, whIndex, bxIndex, bhIndex], outputs: [output],
                             options: OperatorOptions(units: Int32(units), returnSequences: returnSequences))
         return output
+    }
+}
+
+extension GRU: StatefulLayer {
+    /// The dropout generator's position (nothing without dropout).
+    public var trainingState: [LayerStateEntry] { masks.trainingState }
+
+    public func restoreTrainingState(_ state: [LayerStateEntry]) throws {
+        guard masks.isEnabled else {
+            guard state.isEmpty else {
+                throw TrainError.incompatibleState("layer '\(name)' (\(kind)): saved state \(state.map(\.name)) but the layer has no dropout")
+            }
+            return
+        }
+        masks.generator.rawState = try words("dropout_generator", count: 1, in: state)[0]
     }
 }

@@ -16,7 +16,7 @@ public final class GlobalAveragePool: Layer {
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
         guard inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }) else {
-            throw TrainError("GlobalAveragePool '\(name)': expected an input shape [H, W, C] of positive sizes, found \(inputShape)")
+            throw TrainError.invalidLayer(layer: "GlobalAveragePool '\(name)'", reason: "expected an input shape [H, W, C] of positive sizes, found \(inputShape)")
         }
         self.inputShape = inputShape
         return [inputShape[2]]
@@ -80,10 +80,10 @@ public final class GlobalAveragePool: Layer {
     }
 
     public func export(to builder: inout ModelBuilder, input: Int) throws -> Int {
-        guard !inputShape.isEmpty else { throw TrainError("GlobalAveragePool '\(name)': export before build") }
+        guard !inputShape.isEmpty else { throw TrainError.notBuilt("GlobalAveragePool \'\(name)\' export") }
         let expected = [1] + inputShape
         guard builder.tensors[input].shape == expected else {
-            throw TrainError("GlobalAveragePool '\(name)': export input shape \(builder.tensors[input].shape), expected \(expected)")
+            throw TrainError.exportFailed(layer: "GlobalAveragePool '\(name)'", reason: "export input shape \(builder.tensors[input].shape), expected \(expected)")
         }
         let out = builder.addTensor(name: name, shape: [1, inputShape[2]])
         builder.addOperator(.globalAveragePool, inputs: [input], outputs: [out])

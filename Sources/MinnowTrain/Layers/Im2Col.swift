@@ -31,13 +31,13 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         padding: Padding, layer: String
     ) throws {
         guard inputHeight > 0, inputWidth > 0, channels > 0 else {
-            throw TrainError("\(layer): input size \(inputHeight)×\(inputWidth)×\(channels) must be positive")
+            throw TrainError.invalidLayer(layer: layer, reason: "input size \(inputHeight)×\(inputWidth)×\(channels) must be positive")
         }
         guard kernelHeight > 0, kernelWidth > 0 else {
-            throw TrainError("\(layer): window \(kernelHeight)×\(kernelWidth) must be positive")
+            throw TrainError.invalidLayer(layer: layer, reason: "window \(kernelHeight)×\(kernelWidth) must be positive")
         }
         guard strideHeight > 0, strideWidth > 0 else {
-            throw TrainError("\(layer): stride \(strideHeight)×\(strideWidth) must be positive")
+            throw TrainError.invalidLayer(layer: layer, reason: "stride \(strideHeight)×\(strideWidth) must be positive")
         }
         self.inputHeight = inputHeight
         self.inputWidth = inputWidth
@@ -50,7 +50,7 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         switch padding {
         case .valid:
             guard inputHeight >= kernelHeight, inputWidth >= kernelWidth else {
-                throw TrainError("\(layer): 'valid' window \(kernelHeight)×\(kernelWidth) is larger than the input \(inputHeight)×\(inputWidth)")
+                throw TrainError.invalidLayer(layer: layer, reason: "'valid' window \(kernelHeight)×\(kernelWidth) is larger than the input \(inputHeight)×\(inputWidth)")
             }
             outputHeight = (inputHeight - kernelHeight) / strideHeight + 1
             outputWidth = (inputWidth - kernelWidth) / strideWidth + 1
@@ -69,7 +69,7 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         itemShape: [Int], kernel: (Int, Int), strides: (Int, Int), padding: Padding, layer: String
     ) throws {
         guard itemShape.count == 3 else {
-            throw TrainError("\(layer): expected an input shape [H, W, C], found \(itemShape)")
+            throw TrainError.invalidLayer(layer: layer, reason: "expected an input shape [H, W, C], found \(itemShape)")
         }
         try self.init(
             inputHeight: itemShape[0], inputWidth: itemShape[1], channels: itemShape[2],

@@ -9,11 +9,19 @@ import MinnowRuntime
 /// Parameters are stored gate-major in the order `i, f, g, o` — the layout of the runtime's
 /// `.lstm` operator: `inputWeights [4H, F]` (Glorot uniform), `recurrentWeights [4H, H]`
 /// (orthogonal), `bias [4H]` (zeros, forget slice ones as Keras' `unit_forget_bias`).
+///
+/// `dropout` and `recurrentDropout` follow Keras (see `RecurrentDropout`): training only, one
+/// mask per sequence; the exported model has none.
 public final class LSTM: Layer {
     public var name: String
     public var kind: String { "LSTM" }
     public let units: Int
     public let returnSequences: Bool
+    /// Fraction of input features dropped in training.
+    public let dropout: Float
+    /// Fraction of the previous hidden state dropped from the recurrent projection in training.
+    public let recurrentDropout: Float
+    private var masks: RecurrentDropout
 
     public private(set) var inputWeights: Parameter?
     public private(set) var recurrentWeights: Parameter?
@@ -33,6 +41,7 @@ public final class LSTM: Layer {
     private let cells = RecurrentBuffer()       // c [T+1, N, H], slot 0 = zero state
     private let cellTanh = RecurrentBuffer()    // tanh(c) [T, N, H]
     private let hidden = RecurrentBuffer()      // h [T+1, N, H], slot 0 = zero state
+    private let maskedHidden = RecurrentBuffer() // h ⊙ recurrent mask [T+1, N, H] (recurrent dropout only)
     // Backward scratch.
     private let gateGradients = RecurrentBuffer()  // ∂L/∂(gate pre-activations) [T, N, 4H]
     private let hiddenGradient = RecurrentBuffer() // [N, H]
@@ -40,10 +49,13 @@ public final class LSTM: Layer {
     private let inputGradient = RecurrentBuffer()  // [T, N, F]
     private let columnSums = RecurrentBuffer()
 
-    public init(units: Int, returnSequences: Bool = false, name: String = "lstm") {
+    public init(units: Int, returnSequences: Bool = false, dropout: Float = 0, recurrentDropout: Float = 0, name: String = "lstm") {
         precondition(units > 0, "LSTM: units must be positive, found \(units)")
         self.units = units
         self.returnSequences = returnSequences
+        self.dropout = dropout
+        self.recurrentDropout = recurrentDropout
+        masks = RecurrentDropout(inputRate: dropout, recurrentRate: recurrentDropout)
         self.name = name
     }
 
@@ -66,6 +78,7 @@ public final class LSTM: Layer {
         var b = [Float](repeating: 0, count: 4 * h)
         for j in h..<(2 * h) { b[j] = 1 }
         bias = Parameter(name: "\(name)/bias", shape: [4 * h], value: b, isRegularized: false)
+        if masks.isEnabled { masks.generator = generator.split() }
         return returnSequences ? [steps, h] : [h]
     }
 
@@ -84,6 +97,10 @@ public final class LSTM: Layer {
         input.data.withUnsafeBufferPointer {
             RecurrentSupport.toTimeMajor($0.baseAddress!, x, batch: n, steps: t, features: f)
         }
+        masks.prepare(training: training, batch: n, features: f, units: h)
+        if masks.inputActive { RecurrentDropout.apply(masks.inputMask.pointer, to: x, steps: t, batch: n, width: f) }
+        let recurrentMask: UnsafeMutablePointer<Float>? = masks.recurrentActive ? masks.recurrentMask.pointer : nil
+        let hm: UnsafeMutablePointer<Float>? = recurrentMask == nil ? nil : maskedHidden.reserve((t + 1) * n * h)
         let g = gates.reserve(t * n * width)
         let c = cells.reserve((t + 1) * n * h)
         let tc = cellTanh.reserve(t * n * h)
@@ -103,8 +120,14 @@ public final class LSTM: Layer {
             for step in 0..<t {
                 let gs = g + (step * n + first) * width
                 if step > 0 {
+                    var previous = UnsafePointer(hs + (step * n + first) * h)
+                    if let hm, let recurrentMask {
+                        let masked = hm + (step * n + first) * h
+                        for j in 0..<(count * h) { masked[j] = previous[j] * recurrentMask[first * h + j] }
+                        previous = UnsafePointer(masked)
+                    }
                     Gemm.multiply(transposeA: false, transposeB: true, m: count, n: width, k: h,
-                                  a: hs + (step * n + first) * h, lda: h, b: wh, ldb: h,
+                                  a: previous, lda: h, b: wh, ldb: h,
                                   c: gs, ldc: width, accumulate: true)
                 }
                 let cPrevious = c + (step * n + first) * h, cNext = c + ((step + 1) * n + first) * h
@@ -152,6 +175,7 @@ public final class LSTM: Layer {
         let dh = hiddenGradient.zeroed(n * h)
         let dc = cellGradient.zeroed(n * h)
         let sequences = returnSequences
+        let recurrentMask: UnsafeMutablePointer<Float>? = masks.recurrentActive ? masks.recurrentMask.pointer : nil
 
         outputGradient.data.withUnsafeBufferPointer { dOutBuffer in
             let dOut = dOutBuffer.baseAddress!
@@ -187,9 +211,13 @@ public final class LSTM: Layer {
                         }
                     }
                     if step > 0 {
-                        // ∂L/∂h_{step−1} = dG_step · Wh.
+                        // ∂L/∂h_{step−1} = dG_step · Wh (⊙ the recurrent mask, which scaled h_{step−1}).
                         Gemm.multiply(transposeA: false, transposeB: false, m: count, n: h, k: width,
                                       a: dgs, lda: width, b: wh, ldb: h, c: dh + first * h, ldc: h)
+                        if let recurrentMask {
+                            let rows = dh + first * h, mask = recurrentMask + first * h
+                            for j in 0..<(count * h) { rows[j] *= mask[j] }
+                        }
                     }
                 }
             }
@@ -200,15 +228,18 @@ public final class LSTM: Layer {
                                             m: width, n: f, k: t * n, a: dg, lda: width, b: x, ldb: f)
         if t > 1 {
             // Step s uses h_{s−1} = hidden slot s; slot 0 is the zero state, so start at step 1.
+            // With recurrent dropout the projection read the masked state.
+            let previous = recurrentMask == nil ? hs : maskedHidden.pointer
             RecurrentSupport.accumulateGradient(whParameter, transposeA: true, transposeB: false,
                                                 m: width, n: h, k: (t - 1) * n,
-                                                a: dg + n * width, lda: width, b: hs + n * h, ldb: h)
+                                                a: dg + n * width, lda: width, b: previous + n * h, ldb: h)
         }
         RecurrentSupport.accumulateColumnSums(dg, rows: t * n, into: &bParameter.gradient, scratch: columnSums)
 
         let dx = inputGradient.reserve(t * n * f)
         Gemm.multiply(transposeA: false, transposeB: false, m: t * n, n: f, k: width,
                       a: dg, lda: width, b: wx, ldb: f, c: dx, ldc: f)
+        if masks.inputActive { RecurrentDropout.apply(masks.inputMask.pointer, to: dx, steps: t, batch: n, width: f) }
         var result = Tensor(zeros: [n, t, f])
         result.data.withUnsafeMutableBufferPointer {
             RecurrentSupport.toBatchMajor(dx, $0.baseAddress!, batch: n, steps: t, features: f)
@@ -218,7 +249,7 @@ public final class LSTM: Layer {
 
     public func export(to builder: inout ModelBuilder, input: Int) throws -> Int {
         guard let wx = inputWeights, let wh = recurrentWeights, let b = bias else {
-            throw TrainError("LSTM '\(name)': export before build")
+            throw TrainError.notBuilt("LSTM \'\(name)\' export")
         }
         let x = try RecurrentSupport.exportInput(to: &builder, input: input, steps: steps, features: features, layer: name)
         let wxIndex = builder.addConstant(name: "\(name)/input_weights", shape: wx.shape, floats: wx.value)
@@ -228,5 +259,20 @@ public final class LSTM: Layer {
         builder.addOperator(.lstm, inputs: [x, wxIndex, whIndex, bIndex], outputs: [output],
                             options: OperatorOptions(units: Int32(units), returnSequences: returnSequences))
         return output
+    }
+}
+
+extension LSTM: StatefulLayer {
+    /// The dropout generator's position (nothing without dropout).
+    public var trainingState: [LayerStateEntry] { masks.trainingState }
+
+    public func restoreTrainingState(_ state: [LayerStateEntry]) throws {
+        guard masks.isEnabled else {
+            guard state.isEmpty else {
+                throw TrainError.incompatibleState("layer '\(name)' (\(kind)): saved state \(state.map(\.name)) but the layer has no dropout")
+            }
+            return
+        }
+        masks.generator.rawState = try words("dropout_generator", count: 1, in: state)[0]
     }
 }

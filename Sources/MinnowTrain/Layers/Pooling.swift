@@ -31,7 +31,7 @@ public final class MaxPool2D: Layer {
         let g = try ConvolutionGeometry(
             itemShape: inputShape, kernel: poolSize, strides: strides, padding: padding, layer: "MaxPool2D '\(name)'")
         guard g.inputItemCount <= Int(Int32.max) else {
-            throw TrainError("MaxPool2D '\(name)': \(g.inputItemCount) values per item exceed the Int32 argmax index range")
+            throw TrainError.invalidLayer(layer: "MaxPool2D '\(name)'", reason: "\(g.inputItemCount) values per item exceed the Int32 argmax index range")
         }
         geometry = g
         return [g.outputHeight, g.outputWidth, g.channels]
@@ -134,7 +134,7 @@ public final class MaxPool2D: Layer {
     }
 
     public func export(to builder: inout ModelBuilder, input: Int) throws -> Int {
-        guard let g = geometry else { throw TrainError("MaxPool2D '\(name)': export before build") }
+        guard let g = geometry else { throw TrainError.notBuilt("MaxPool2D \'\(name)\' export") }
         return try exportPool(.maxPool2D, g, to: &builder, input: input, name: name, layer: "MaxPool2D '\(name)'")
     }
 }
@@ -252,7 +252,7 @@ public final class AveragePool2D: Layer {
     }
 
     public func export(to builder: inout ModelBuilder, input: Int) throws -> Int {
-        guard let g = geometry else { throw TrainError("AveragePool2D '\(name)': export before build") }
+        guard let g = geometry else { throw TrainError.notBuilt("AveragePool2D \'\(name)\' export") }
         return try exportPool(.averagePool2D, g, to: &builder, input: input, name: name, layer: "AveragePool2D '\(name)'")
     }
 }
@@ -271,7 +271,7 @@ private func exportPool(
 ) throws -> Int {
     let expected = [1, g.inputHeight, g.inputWidth, g.channels]
     guard builder.tensors[input].shape == expected else {
-        throw TrainError("\(layer): export input shape \(builder.tensors[input].shape), expected \(expected)")
+        throw TrainError.exportFailed(layer: layer, reason: "export input shape \(builder.tensors[input].shape), expected \(expected)")
     }
     let out = builder.addTensor(name: name, shape: [1, g.outputHeight, g.outputWidth, g.channels])
     let options = OperatorOptions(

@@ -117,7 +117,7 @@ enum RecurrentSupport {
     /// Validates a recurrent layer's per-item input shape `[T, F]`.
     static func validate(inputShape: [Int], layer: String) throws -> (steps: Int, features: Int) {
         guard inputShape.count == 2, inputShape[0] > 0, inputShape[1] > 0 else {
-            throw TrainError("layer '\(layer)': input shape must be [timeSteps, features], found \(inputShape)")
+            throw TrainError.invalidLayer(layer: "layer \'\(layer)\'", reason: "input shape must be [timeSteps, features], found \(inputShape)")
         }
         return (inputShape[0], inputShape[1])
     }
@@ -130,10 +130,65 @@ enum RecurrentSupport {
         let expected = [1, steps, features]
         if shape == expected { return input }
         guard shape.reduce(1, *) == steps * features else {
-            throw TrainError("layer '\(layer)': export input tensor '\(builder.tensors[input].name)' has shape \(shape), expected \(expected)")
+            throw TrainError.exportFailed(layer: "layer \'\(layer)\'", reason: "export input tensor '\(builder.tensors[input].name)' has shape \(shape), expected \(expected)")
         }
         let reshaped = builder.addTensor(name: "\(layer)/input_reshape", shape: expected)
         builder.addOperator(.reshape, inputs: [input], outputs: [reshaped])
         return reshaped
+    }
+}
+
+/// Variational dropout of a recurrent layer (Keras' `dropout` and `recurrent_dropout`): one
+/// mask per sequence, shared by every time step and gate, drawn from the layer's own
+/// generator. `dropout` masks the input features before the input projection;
+/// `recurrentDropout` masks the previous hidden state before the recurrent projection only
+/// (GRU's direct `z ⊙ h` path keeps the unmasked state, as in Keras). Survivors are scaled by
+/// 1 / (1 − rate), so inference uses no mask.
+struct RecurrentDropout {
+    let inputRate: Float
+    let recurrentRate: Float
+    var generator = SeededGenerator(seed: 0)
+    let inputMask = RecurrentBuffer()      // [N, F] when active
+    let recurrentMask = RecurrentBuffer()  // [N, H] when active
+    /// Whether the last forward used each mask (training with a positive rate).
+    var inputActive = false
+    var recurrentActive = false
+
+    init(inputRate: Float, recurrentRate: Float) {
+        precondition(inputRate >= 0 && inputRate < 1 && recurrentRate >= 0 && recurrentRate < 1,
+                     "recurrent dropout rates must lie in [0, 1), found \(inputRate) and \(recurrentRate)")
+        self.inputRate = inputRate
+        self.recurrentRate = recurrentRate
+    }
+
+    var isEnabled: Bool { inputRate > 0 || recurrentRate > 0 }
+
+    /// Draws this forward's masks (or none outside training), input mask first.
+    mutating func prepare(training: Bool, batch: Int, features: Int, units: Int) {
+        inputActive = training && inputRate > 0
+        recurrentActive = training && recurrentRate > 0
+        if inputActive { draw(into: inputMask.reserve(batch * features), count: batch * features, rate: inputRate) }
+        if recurrentActive { draw(into: recurrentMask.reserve(batch * units), count: batch * units, rate: recurrentRate) }
+    }
+
+    /// Keep when a 24-bit uniform draw is at or above rate · 2^24 (as `Dropout`).
+    private mutating func draw(into mask: UnsafeMutablePointer<Float>, count: Int, rate: Float) {
+        let scale = 1 / (1 - rate)
+        let threshold = UInt64((rate * Float(1 << 24)).rounded())
+        for i in 0..<count { mask[i] = (generator.next() >> 40) >= threshold ? scale : 0 }
+    }
+
+    /// Multiplies time-major `[T, N, width]` rows by the per-item `[N, width]` mask.
+    static func apply(_ mask: UnsafePointer<Float>, to values: UnsafeMutablePointer<Float>, steps: Int, batch: Int, width: Int) {
+        for t in 0..<steps {
+            for n in 0..<batch {
+                let row = values + (t * batch + n) * width, m = mask + n * width
+                for j in 0..<width { row[j] *= m[j] }
+            }
+        }
+    }
+
+    var trainingState: [LayerStateEntry] {
+        isEnabled ? [LayerStateEntry(name: "dropout_generator", value: .words([generator.rawState]))] : []
     }
 }

@@ -18,17 +18,17 @@ public struct BinaryCrossEntropy: Loss {
         switch targets {
         case .classes(let labels):
             guard labels.count == predictions.count else {
-                throw TrainError("\(kind): \(labels.count) labels for \(predictions.count) outputs (shape \(predictions.shape))")
+                throw TrainError.invalidTargets(loss: kind, reason: "\(labels.count) labels for \(predictions.count) outputs (shape \(predictions.shape))")
             }
             if let (i, bad) = labels.enumerated().first(where: { $0.element != 0 && $0.element != 1 }) {
-                throw TrainError("\(kind): label \(bad) at index \(i) is not 0 or 1")
+                throw TrainError.invalidTargets(loss: kind, reason: "label \(bad) at index \(i) is not 0 or 1")
             }
             t = labels.map { Float($0) }
         case .values:
             t = try requireValues(targets, matching: predictions)
         }
         let count = predictions.count
-        guard count > 0 else { throw TrainError("\(kind): empty predictions") }
+        guard count > 0 else { throw TrainError.invalidTargets(loss: kind, reason: "empty predictions") }
         let inverse = 1 / Float(count)
         var gradient = [Float](repeating: 0, count: count)
         var total: Double = 0

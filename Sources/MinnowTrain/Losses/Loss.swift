@@ -38,11 +38,11 @@ extension Loss {
         switch targets {
         case .values(let t):
             guard t.count == predictions.count else {
-                throw TrainError("\(kind): targets have shape \(t.shape) (\(t.count) values), predictions \(predictions.shape) (\(predictions.count) values)")
+                throw TrainError.invalidTargets(loss: kind, reason: "targets have shape \(t.shape) (\(t.count) values), predictions \(predictions.shape) (\(predictions.count) values)")
             }
             return t.data
         case .classes(let labels):
-            throw TrainError("\(kind): expected float targets, found \(labels.count) integer class labels")
+            throw TrainError.invalidTargets(loss: kind, reason: "expected float targets, found \(labels.count) integer class labels")
         }
     }
 }

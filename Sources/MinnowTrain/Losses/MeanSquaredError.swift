@@ -7,7 +7,7 @@ public struct MeanSquaredError: Loss {
     public func evaluate(predictions: Tensor, targets: LossTargets) throws -> LossEvaluation {
         let t = try requireValues(targets, matching: predictions)
         let count = predictions.count
-        guard count > 0 else { throw TrainError("\(kind): empty predictions") }
+        guard count > 0 else { throw TrainError.invalidTargets(loss: kind, reason: "empty predictions") }
         var gradient = [Float](repeating: 0, count: count)
         var sum: Double = 0
         let scale = 2 / Float(count)

@@ -15,7 +15,7 @@ public struct SoftmaxCrossEntropy: Loss {
     public func evaluate(predictions: Tensor, targets: LossTargets) throws -> LossEvaluation {
         let classes = predictions.shape.last ?? 0
         guard predictions.shape.count >= 2, classes > 0 else {
-            throw TrainError("\(kind): predictions must be [batch, classes], found \(predictions.shape)")
+            throw TrainError.invalidTargets(loss: kind, reason: "predictions must be [batch, classes], found \(predictions.shape)")
         }
         let rows = predictions.count / classes
         var gradient = [Float](repeating: 0, count: predictions.count)
@@ -26,10 +26,10 @@ public struct SoftmaxCrossEntropy: Loss {
         switch targets {
         case .classes(let labels):
             guard labels.count == rows else {
-                throw TrainError("\(kind): \(labels.count) labels for \(rows) predictions")
+                throw TrainError.invalidTargets(loss: kind, reason: "\(labels.count) labels for \(rows) predictions")
             }
             for (i, label) in labels.enumerated() where label < 0 || Int(label) >= classes {
-                throw TrainError("\(kind): label \(label) at batch index \(i) is outside 0..<\(classes)")
+                throw TrainError.invalidTargets(loss: kind, reason: "label \(label) at batch index \(i) is outside 0..<\(classes)")
             }
             predictions.data.withUnsafeBufferPointer { z in
                 gradient.withUnsafeMutableBufferPointer { g in
@@ -54,7 +54,7 @@ public struct SoftmaxCrossEntropy: Loss {
             }
         case .values(let target):
             guard target.count == predictions.count else {
-                throw TrainError("\(kind): targets have shape \(target.shape), predictions \(predictions.shape)")
+                throw TrainError.invalidTargets(loss: kind, reason: "targets have shape \(target.shape), predictions \(predictions.shape)")
             }
             predictions.data.withUnsafeBufferPointer { z in
                 target.data.withUnsafeBufferPointer { t in

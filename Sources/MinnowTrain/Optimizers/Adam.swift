@@ -77,9 +77,9 @@ public final class Adam: StatefulOptimizer {
 
     public func restore(_ state: OptimizerState, for parameters: [Parameter]) throws {
         guard state.kind == kind else {
-            throw TrainError("cannot restore \(state.kind) optimizer state into \(kind)")
+            throw TrainError.incompatibleState("cannot restore \(state.kind) optimizer state into \(kind)")
         }
-        guard state.iterations >= 0 else { throw TrainError("\(kind) state: negative iteration count \(state.iterations)") }
+        guard state.iterations >= 0 else { throw TrainError.incompatibleState("\(kind) state: negative iteration count \(state.iterations)") }
         try table.restore(state.slots, for: parameters, kind: kind)
         iterations = state.iterations
     }

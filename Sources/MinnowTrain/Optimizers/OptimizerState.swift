@@ -50,13 +50,13 @@ extension OptimizerSlotTable {
     /// Replaces every slot with the saved ones, checking counts against the parameters.
     mutating func restore(_ saved: [OptimizerState.Slots], for parameters: [Parameter], kind: String) throws {
         guard saved.count == parameters.count else {
-            throw TrainError("\(kind) state: saved for \(saved.count) parameters, the model has \(parameters.count)")
+            throw TrainError.incompatibleState("\(kind) state: saved for \(saved.count) parameters, the model has \(parameters.count)")
         }
         removeAll()
         for (parameter, entry) in zip(parameters, saved) where !entry.first.isEmpty {
             let count = parameter.value.count
             guard entry.first.count == count, entry.second.count == (needsSecond ? count : 0) else {
-                throw TrainError("\(kind) state for '\(parameter.name)': saved \(entry.first.count)+\(entry.second.count) slot values, expected \(count)+\(needsSecond ? count : 0)")
+                throw TrainError.incompatibleState("\(kind) state for '\(parameter.name)': saved \(entry.first.count)+\(entry.second.count) slot values, expected \(count)+\(needsSecond ? count : 0)")
             }
             let slots = self.slots(for: parameter)
             slots.first = entry.first

@@ -1,3 +1,5 @@
+import MinnowMetrics
+
 /// Little-endian encoding of the values a checkpoint holds.
 struct CheckpointWriter {
     private(set) var bytes: [UInt8] = []
@@ -29,6 +31,44 @@ struct CheckpointWriter {
     mutating func write(_ values: [Int]) {
         write(values.count)
         for value in values { write(value) }
+    }
+    mutating func write(_ value: Float?) {
+        write(value != nil)
+        write(value ?? 0)
+    }
+    mutating func write(_ report: MetricReport) {
+        write(report.task.rawValue)
+        write(report.count)
+        write(report.metrics.count)
+        for metric in report.metrics {
+            write(metric.key.rawValue)
+            write(metric.value)
+        }
+    }
+    mutating func write(_ report: MetricReport?) {
+        write(report != nil)
+        if let report { write(report) }
+    }
+    mutating func write(_ layers: [LayerSnapshot]) {
+        write(layers.count)
+        for layer in layers {
+            write(layer.name)
+            write(layer.kind)
+            write(layer.parameters.count)
+            for p in layer.parameters {
+                write(p.name)
+                write(p.shape)
+                write(p.values)
+            }
+            write(layer.state.count)
+            for entry in layer.state {
+                write(entry.name)
+                switch entry.value {
+                case .floats(let values): write(UInt32(0)); write(values)
+                case .words(let values): write(UInt32(1)); write(values)
+                }
+            }
+        }
     }
 }
 
@@ -101,5 +141,61 @@ struct CheckpointReader {
     mutating func ints(_ field: String) throws -> [Int] {
         let n = try count(field, elementSize: 8)
         return try (0..<n).map { _ in try int(field) }
+    }
+    mutating func optionalFloat(_ field: String) throws -> Float? {
+        let present = try bool(field)
+        let value = try float(field)
+        return present ? value : nil
+    }
+    mutating func metricReport(_ field: String) throws -> MetricReport {
+        let taskName = try string("\(field) task")
+        guard let task = MetricTask(rawValue: taskName) else {
+            throw CheckpointError(.corrupted, "\(source): field '\(field)' names unknown task '\(taskName)'")
+        }
+        let itemCount = try int("\(field) count")
+        let metricCount = try count("\(field) metric count", elementSize: 16)
+        var metrics: [Metric] = []
+        for _ in 0..<metricCount {
+            let keyName = try string("\(field) metric name")
+            guard let key = MetricKey(rawValue: keyName) else {
+                throw CheckpointError(.corrupted, "\(source): field '\(field)' names unknown metric '\(keyName)'")
+            }
+            metrics.append(Metric(key, try double("\(field) \(keyName)")))
+        }
+        return MetricReport(task: task, count: itemCount, metrics: metrics)
+    }
+    mutating func optionalMetricReport(_ field: String) throws -> MetricReport? {
+        try bool(field) ? try metricReport(field) : nil
+    }
+    mutating func layers(_ field: String) throws -> [LayerSnapshot] {
+        let layerCount = try count("\(field): layer count", elementSize: 1)
+        var layers: [LayerSnapshot] = []
+        for _ in 0..<layerCount {
+            let name = try string("layer name")
+            let kind = try string("layer kind")
+            let parameterCount = try count("parameter count of \(name)", elementSize: 1)
+            var parameters: [LayerSnapshot.ParameterValues] = []
+            for _ in 0..<parameterCount {
+                let pname = try string("parameter name in \(name)")
+                let shape = try ints("shape of \(pname)")
+                let values = try floats("values of \(pname)")
+                guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == values.count else {
+                    throw CheckpointError(.corrupted, "\(source): parameter '\(pname)' has shape \(shape) but \(values.count) values")
+                }
+                parameters.append(.init(name: pname, shape: shape, values: values))
+            }
+            let stateCount = try count("state count of \(name)", elementSize: 1)
+            var state: [LayerStateEntry] = []
+            for _ in 0..<stateCount {
+                let sname = try string("state name in \(name)")
+                switch try uint32("state type of \(sname)") {
+                case 0: state.append(LayerStateEntry(name: sname, value: .floats(try floats("state \(sname)"))))
+                case 1: state.append(LayerStateEntry(name: sname, value: .words(try words("state \(sname)"))))
+                case let other: throw CheckpointError(.corrupted, "\(source): state '\(sname)' of layer '\(name)' has unknown type \(other)")
+                }
+            }
+            layers.append(LayerSnapshot(name: name, kind: kind, parameters: parameters, state: state))
+        }
+        return layers
     }
 }

@@ -34,7 +34,7 @@ public struct Checkpointing {
 
     /// Checks that `checkpoint` belongs to this model, settings and data, then restores the
     /// model's parameters and layer state and the optimizer's state from it.
-    func prepareResume(from checkpoint: TrainingCheckpoint, model: Sequential, optimizer: StatefulOptimizer,
+    func prepareResume(from checkpoint: TrainingCheckpoint, model: FunctionalModel, optimizer: StatefulOptimizer,
                        configuration: TrainingConfiguration, data: DataFingerprint) throws {
         try checkpoint.checkModelIdentity(modelIdentity, source: source)
         let differences = checkpoint.differences(from: configuration, data: data)

@@ -37,10 +37,10 @@ extension StatefulLayer {
     /// The entry called `name` of `state`, checked to be `count` floats.
     func floats(_ name: String, count: Int, in state: [LayerStateEntry]) throws -> [Float] {
         guard let entry = state.first(where: { $0.name == name }) else {
-            throw TrainError("layer '\(self.name)' (\(kind)): the saved state has no '\(name)' (found \(state.map(\.name)))")
+            throw TrainError.incompatibleState("layer '\(self.name)' (\(kind)): the saved state has no '\(name)' (found \(state.map(\.name)))")
         }
         guard case .floats(let values) = entry.value, values.count == count else {
-            throw TrainError("layer '\(self.name)' (\(kind)): saved '\(name)' holds \(entry.count) values, expected \(count) floats")
+            throw TrainError.incompatibleState("layer '\(self.name)' (\(kind)): saved '\(name)' holds \(entry.count) values, expected \(count) floats")
         }
         return values
     }
@@ -48,10 +48,10 @@ extension StatefulLayer {
     /// The entry called `name` of `state`, checked to be `count` 64-bit words.
     func words(_ name: String, count: Int, in state: [LayerStateEntry]) throws -> [UInt64] {
         guard let entry = state.first(where: { $0.name == name }) else {
-            throw TrainError("layer '\(self.name)' (\(kind)): the saved state has no '\(name)' (found \(state.map(\.name)))")
+            throw TrainError.incompatibleState("layer '\(self.name)' (\(kind)): the saved state has no '\(name)' (found \(state.map(\.name)))")
         }
         guard case .words(let values) = entry.value, values.count == count else {
-            throw TrainError("layer '\(self.name)' (\(kind)): saved '\(name)' holds \(entry.count) values, expected \(count) words")
+            throw TrainError.incompatibleState("layer '\(self.name)' (\(kind)): saved '\(name)' holds \(entry.count) values, expected \(count) words")
         }
         return values
     }

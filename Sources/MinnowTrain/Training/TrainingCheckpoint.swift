@@ -1,5 +1,6 @@
 import Foundation
 import MinnowData
+import MinnowMetrics
 
 /// Identifies the training data a run used: its size, item shape and a CRC-32 of every value
 /// and label. Resuming on other data would not reproduce the run.
@@ -15,8 +16,17 @@ public struct DataFingerprint: Equatable, Sendable {
     }
 
     public init(_ data: LabeledDataset) {
+        self.init(TrainingSet(data))
+    }
+
+    /// The features, then the targets' bytes (labels as Int32, float targets as Float32).
+    public init(_ data: TrainingSet) {
         var crc = data.features.withUnsafeBytes { CRC32.checksum($0) }
-        crc = data.labels.withUnsafeBytes { CRC32.checksum($0, continuing: crc) }
+        switch data.targets {
+        case .classes(let labels): crc = labels.withUnsafeBytes { CRC32.checksum($0, continuing: crc) }
+        case .values(let values, _): crc = values.withUnsafeBytes { CRC32.checksum($0, continuing: crc) }
+        case .inputs: break
+        }
         self.init(count: data.count, itemShape: data.itemShape, checksum: crc)
     }
 }
@@ -34,6 +44,51 @@ public struct LayerSnapshot: Equatable, Sendable {
     public var kind: String
     public var parameters: [ParameterValues]
     public var state: [LayerStateEntry]
+
+    /// Every layer of `model` as it stands now.
+    public static func capture(_ model: FunctionalModel) -> [LayerSnapshot] {
+        model.layers.map { layer in
+            LayerSnapshot(
+                name: layer.name, kind: layer.kind,
+                parameters: layer.parameters.map { .init(name: $0.name, shape: $0.shape, values: $0.value) },
+                state: (layer as? StatefulLayer)?.trainingState ?? [])
+        }
+    }
+
+    /// Copies parameters and layer state into `model` (built, same architecture). Checks the
+    /// whole structure first, so a mismatch leaves the model untouched.
+    public static func restore(_ layers: [LayerSnapshot], into model: FunctionalModel, source: String) throws {
+        guard model.isBuilt else { throw TrainError.notBuilt("restore") }
+        func mismatch(_ what: String) -> CheckpointError {
+            CheckpointError(.incompatibleModel, "\(source) does not fit this model: \(what)")
+        }
+        guard layers.count == model.layers.count else {
+            throw mismatch("it has \(layers.count) layers (\(layers.map(\.kind).joined(separator: ", "))), the model has \(model.layers.count) (\(model.layers.map(\.kind).joined(separator: ", ")))")
+        }
+        for (saved, layer) in zip(layers, model.layers) {
+            guard saved.kind == layer.kind, saved.name == layer.name else {
+                throw mismatch("layer '\(saved.name)' (\(saved.kind)) where the model has '\(layer.name)' (\(layer.kind))")
+            }
+            let parameters = layer.parameters
+            guard saved.parameters.count == parameters.count else {
+                throw mismatch("layer '\(saved.name)' has \(saved.parameters.count) parameters, the model's has \(parameters.count)")
+            }
+            for (values, parameter) in zip(saved.parameters, parameters) {
+                guard values.name == parameter.name, values.shape == parameter.shape, values.values.count == parameter.value.count else {
+                    throw mismatch("layer '\(saved.name)' parameter '\(values.name)' has shape \(values.shape), the model's '\(parameter.name)' has shape \(parameter.shape)")
+                }
+            }
+            if layer as? StatefulLayer == nil, !saved.state.isEmpty {
+                throw mismatch("layer '\(saved.name)' has saved state \(saved.state.map(\.name)) the model's layer does not keep")
+            }
+        }
+        for (saved, layer) in zip(layers, model.layers) {
+            for (values, parameter) in zip(saved.parameters, layer.parameters) { parameter.value = values.values }
+            if let stateful = layer as? StatefulLayer {
+                do { try stateful.restoreTrainingState(saved.state) } catch let error as TrainError { throw mismatch(error.description) }
+            }
+        }
+    }
 }
 
 /// Everything needed to continue a training run after its last finished epoch and end with
@@ -45,7 +100,9 @@ public struct LayerSnapshot: Equatable, Sendable {
 /// crash leaves the previous checkpoint or the new one, never a mix.
 public struct TrainingCheckpoint: Equatable, Sendable {
     public static let magic: [UInt8] = Array("MNCK".utf8)
-    public static let formatVersion: UInt32 = 1
+    /// Version 2 adds the loss, validation split, patience, per-task metrics and early-stopping
+    /// state; version 1 files (classification only) are still read.
+    public static let formatVersion: UInt32 = 2
     static let headerSize = 4 + 4 + 8 + 4
 
     /// Who made the model, e.g. "preset fashion-lstm" or "spec model.json (crc32 1a2b3c4d)";
@@ -59,15 +116,10 @@ public struct TrainingCheckpoint: Equatable, Sendable {
     public var data: DataFingerprint
 
     /// Captures `model` and `optimizer` as they stand after `completedEpochs` epochs.
-    public init(model: Sequential, optimizer: StatefulOptimizer, completedEpochs: Int, history: TrainingHistory,
+    public init(model: FunctionalModel, optimizer: StatefulOptimizer, completedEpochs: Int, history: TrainingHistory,
                 configuration: TrainingConfiguration, data: DataFingerprint, modelIdentity: String = "") {
         self.modelIdentity = modelIdentity
-        layers = model.layers.map { layer in
-            LayerSnapshot(
-                name: layer.name, kind: layer.kind,
-                parameters: layer.parameters.map { .init(name: $0.name, shape: $0.shape, values: $0.value) },
-                state: (layer as? StatefulLayer)?.trainingState ?? [])
-        }
+        layers = LayerSnapshot.capture(model)
         self.optimizer = optimizer.state(for: model.parameters)
         self.completedEpochs = completedEpochs
         self.history = history
@@ -98,37 +150,8 @@ public struct TrainingCheckpoint: Equatable, Sendable {
 
     /// Copies parameters and layer state into `model` (built, same architecture). Checks the
     /// whole structure first, so a mismatch leaves the model untouched.
-    public func restore(into model: Sequential, source: String = "checkpoint") throws {
-        guard model.isBuilt else { throw TrainError("restore: build the model first") }
-        func mismatch(_ what: String) -> CheckpointError {
-            CheckpointError(.incompatibleModel, "\(source) does not fit this model: \(what)")
-        }
-        guard layers.count == model.layers.count else {
-            throw mismatch("it has \(layers.count) layers (\(layers.map(\.kind).joined(separator: ", "))), the model has \(model.layers.count) (\(model.layers.map(\.kind).joined(separator: ", ")))")
-        }
-        for (saved, layer) in zip(layers, model.layers) {
-            guard saved.kind == layer.kind, saved.name == layer.name else {
-                throw mismatch("layer '\(saved.name)' (\(saved.kind)) where the model has '\(layer.name)' (\(layer.kind))")
-            }
-            let parameters = layer.parameters
-            guard saved.parameters.count == parameters.count else {
-                throw mismatch("layer '\(saved.name)' has \(saved.parameters.count) parameters, the model's has \(parameters.count)")
-            }
-            for (values, parameter) in zip(saved.parameters, parameters) {
-                guard values.name == parameter.name, values.shape == parameter.shape, values.values.count == parameter.value.count else {
-                    throw mismatch("layer '\(saved.name)' parameter '\(values.name)' has shape \(values.shape), the model's '\(parameter.name)' has shape \(parameter.shape)")
-                }
-            }
-            if layer as? StatefulLayer == nil, !saved.state.isEmpty {
-                throw mismatch("layer '\(saved.name)' has saved state \(saved.state.map(\.name)) the model's layer does not keep")
-            }
-        }
-        for (saved, layer) in zip(layers, model.layers) {
-            for (values, parameter) in zip(saved.parameters, layer.parameters) { parameter.value = values.values }
-            if let stateful = layer as? StatefulLayer {
-                do { try stateful.restoreTrainingState(saved.state) } catch let error as TrainError { throw mismatch(error.description) }
-            }
-        }
+    public func restore(into model: FunctionalModel, source: String = "checkpoint") throws {
+        try LayerSnapshot.restore(layers, into: model, source: source)
     }
 
     /// A training setting that differs between the checkpoint and the run that wants to resume.
@@ -161,6 +184,9 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         compare("decay factor", bits(saved.decayFactor), bits(configuration.decayFactor), showBits)
         compare("decay epochs", saved.decayEpochs, configuration.decayEpochs)
         compare("final learning-rate fraction", bits(saved.minimumLearningRateFraction), bits(configuration.minimumLearningRateFraction), showBits)
+        compare("--loss", saved.loss.rawValue, configuration.loss.rawValue)
+        compare("--validation-split", bits(saved.validationSplit), bits(configuration.validationSplit), showBits)
+        compare("--patience", saved.patience, configuration.patience)
         if self.data != data {
             result.append(SettingDifference(
                 setting: "training data",
@@ -172,29 +198,11 @@ public struct TrainingCheckpoint: Equatable, Sendable {
 
     // MARK: Encoding
 
-    /// The checkpoint file's bytes.
+    /// The checkpoint file's bytes (always the current format version).
     public func serializedBytes() -> [UInt8] {
         var w = CheckpointWriter()
         w.write(modelIdentity)
-        w.write(layers.count)
-        for layer in layers {
-            w.write(layer.name)
-            w.write(layer.kind)
-            w.write(layer.parameters.count)
-            for p in layer.parameters {
-                w.write(p.name)
-                w.write(p.shape)
-                w.write(p.values)
-            }
-            w.write(layer.state.count)
-            for entry in layer.state {
-                w.write(entry.name)
-                switch entry.value {
-                case .floats(let values): w.write(UInt32(0)); w.write(values)
-                case .words(let values): w.write(UInt32(1)); w.write(values)
-                }
-            }
-        }
+        w.write(layers)
         w.write(optimizer.kind)
         w.write(optimizer.iterations)
         w.write(optimizer.slots.count)
@@ -207,11 +215,21 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         for e in history.epochs {
             w.write(e.epoch)
             w.write(e.trainLoss)
-            w.write(e.trainAccuracy)
-            w.write(e.testAccuracy != nil)
-            w.write(e.testAccuracy ?? 0)
+            w.write(e.trainMetrics)
+            w.write(e.validationLoss)
+            w.write(e.validationMetrics)
+            w.write(e.testLoss)
+            w.write(e.testMetrics)
             w.write(e.seconds)
             w.write(e.learningRate)
+        }
+        w.write(history.stoppedEarly)
+        w.write(history.earlyStopping != nil)
+        if let best = history.earlyStopping {
+            w.write(best.bestEpoch)
+            w.write(best.bestLoss)
+            w.write(best.epochsWithoutImprovement)
+            w.write(best.bestLayers)
         }
         let c = configuration
         w.write(c.epochs)
@@ -226,6 +244,9 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         w.write(c.l1)
         w.write(c.l2)
         w.write(c.seed)
+        w.write(c.loss.rawValue)
+        w.write(c.validationSplit)
+        w.write(c.patience)
         w.write(data.count)
         w.write(data.itemShape)
         w.write(data.checksum)
@@ -238,7 +259,7 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         return Self.magic + header.bytes + payload
     }
 
-    /// Decodes a checkpoint file; `source` (usually the path) names it in errors.
+    /// Decodes a checkpoint file (format version 1 or 2); `source` (usually the path) names it in errors.
     public init(bytes: [UInt8], source: String) throws {
         guard bytes.count >= Self.headerSize else {
             throw CheckpointError(.corrupted, "\(source): \(bytes.count) bytes is too short for a checkpoint (header alone is \(Self.headerSize))")
@@ -248,8 +269,8 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         }
         var header = CheckpointReader(bytes: bytes, offset: 4, source: source)
         let version = try header.uint32("version")
-        guard version == Self.formatVersion else {
-            throw CheckpointError(.corrupted, "\(source): checkpoint format version \(version), this minnow reads version \(Self.formatVersion)")
+        guard version == 1 || version == Self.formatVersion else {
+            throw CheckpointError(.corrupted, "\(source): checkpoint format version \(version), this minnow reads versions 1 and \(Self.formatVersion)")
         }
         let length = try header.uint64("payload length")
         let expectedCRC = try header.uint32("checksum")
@@ -264,34 +285,7 @@ public struct TrainingCheckpoint: Equatable, Sendable {
 
         var r = CheckpointReader(bytes: bytes, offset: Self.headerSize, source: source)
         modelIdentity = try r.string("model identity")
-        let layerCount = try r.count("layer count", elementSize: 1)
-        layers = []
-        for _ in 0..<layerCount {
-            let name = try r.string("layer name")
-            let kind = try r.string("layer kind")
-            let parameterCount = try r.count("parameter count of \(name)", elementSize: 1)
-            var parameters: [LayerSnapshot.ParameterValues] = []
-            for _ in 0..<parameterCount {
-                let pname = try r.string("parameter name in \(name)")
-                let shape = try r.ints("shape of \(pname)")
-                let values = try r.floats("values of \(pname)")
-                guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == values.count else {
-                    throw CheckpointError(.corrupted, "\(source): parameter '\(pname)' has shape \(shape) but \(values.count) values")
-                }
-                parameters.append(.init(name: pname, shape: shape, values: values))
-            }
-            let stateCount = try r.count("state count of \(name)", elementSize: 1)
-            var state: [LayerStateEntry] = []
-            for _ in 0..<stateCount {
-                let sname = try r.string("state name in \(name)")
-                switch try r.uint32("state type of \(sname)") {
-                case 0: state.append(LayerStateEntry(name: sname, value: .floats(try r.floats("state \(sname)"))))
-                case 1: state.append(LayerStateEntry(name: sname, value: .words(try r.words("state \(sname)"))))
-                case let other: throw CheckpointError(.corrupted, "\(source): state '\(sname)' of layer '\(name)' has unknown type \(other)")
-                }
-            }
-            layers.append(LayerSnapshot(name: name, kind: kind, parameters: parameters, state: state))
-        }
+        layers = try r.layers("layers")
         let optimizerKind = try r.string("optimizer kind")
         let iterations = try r.int("optimizer iterations")
         let slotCount = try r.count("optimizer slot count", elementSize: 16)
@@ -306,13 +300,39 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         for _ in 0..<epochCount {
             let epoch = try r.int("history epoch")
             let loss = try r.float("history train loss")
-            let accuracy = try r.float("history train accuracy")
-            let hasTest = try r.bool("history has test accuracy")
-            let test = try r.float("history test accuracy")
+            if version == 1 {
+                // Version 1 kept only accuracies (every run was a classifier).
+                let accuracy = try r.float("history train accuracy")
+                let hasTest = try r.bool("history has test accuracy")
+                let test = try r.float("history test accuracy")
+                let seconds = try r.double("history seconds")
+                let rate = try r.float("history learning rate")
+                func report(_ value: Float) -> MetricReport {
+                    MetricReport(task: .classification, count: 0, metrics: [Metric(.accuracy, Double(value))])
+                }
+                history.epochs.append(EpochResult(epoch: epoch, trainLoss: loss, trainMetrics: report(accuracy),
+                                                  testMetrics: hasTest ? report(test) : nil, seconds: seconds, learningRate: rate))
+                continue
+            }
+            let trainMetrics = try r.metricReport("history train metrics")
+            let validationLoss = try r.optionalFloat("history validation loss")
+            let validationMetrics = try r.optionalMetricReport("history validation metrics")
+            let testLoss = try r.optionalFloat("history test loss")
+            let testMetrics = try r.optionalMetricReport("history test metrics")
             let seconds = try r.double("history seconds")
             let rate = try r.float("history learning rate")
-            history.epochs.append(EpochResult(epoch: epoch, trainLoss: loss, trainAccuracy: accuracy,
-                                              testAccuracy: hasTest ? test : nil, seconds: seconds, learningRate: rate))
+            history.epochs.append(EpochResult(epoch: epoch, trainLoss: loss, trainMetrics: trainMetrics,
+                                              validationLoss: validationLoss, validationMetrics: validationMetrics,
+                                              testLoss: testLoss, testMetrics: testMetrics, seconds: seconds, learningRate: rate))
+        }
+        if version >= 2 {
+            history.stoppedEarly = try r.bool("stopped early")
+            if try r.bool("has early-stopping state") {
+                history.earlyStopping = EarlyStoppingState(
+                    bestEpoch: try r.int("best epoch"), bestLoss: try r.float("best validation loss"),
+                    epochsWithoutImprovement: try r.int("epochs without improvement"),
+                    bestLayers: try r.layers("best epoch's layers"))
+            }
         }
         var c = TrainingConfiguration()
         c.epochs = try r.int("epochs")
@@ -335,6 +355,15 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         c.l1 = try r.float("l1")
         c.l2 = try r.float("l2")
         c.seed = try r.uint64("seed")
+        if version >= 2 {
+            let lossName = try r.string("loss")
+            guard let loss = LossKind(rawValue: lossName) else {
+                throw CheckpointError(.corrupted, "\(source): unknown loss '\(lossName)'")
+            }
+            c.loss = loss
+            c.validationSplit = try r.float("validation split")
+            c.patience = try r.int("patience")
+        }
         configuration = c
         data = DataFingerprint(count: try r.int("data count"), itemShape: try r.ints("data item shape"), checksum: try r.uint32("data checksum"))
         guard r.isAtEnd else {

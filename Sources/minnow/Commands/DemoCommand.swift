@@ -68,6 +68,7 @@ enum DemoCommand {
         // 1. Train.
         let trained = try Training.run(model: preset.makeModel(), name: preset.rawValue, configuration: configuration,
                                        train: train, test: test, out: floatPath, quiet: false)
+        if let saveError = trained.saveError { throw saveError }
         try Terminal.writeJSON(trained.report, to: "\(directory)/\(preset.rawValue)-train.json")
         let floatBytes = try ModelFile.read(floatPath)
 

@@ -75,8 +75,9 @@ enum ProfileCommand {
                          Double(report.arenaBytes) / Double(max(1, other.arenaBytes))))
         }
         if let fit {
-            print(String(format: "%@ on %@: %@ (RAM margin %d bytes, flash margin %d bytes)", path, fit.board.description,
-                         fit.fits ? "fits" : "DOES NOT FIT", fit.ramMargin, fit.flashMargin))
+            // Margins are Int: `%d` would print only their low 32 bits (an 8 GiB SD card's margin
+            // came out negative), so they are interpolated.
+            print("\(path) on \(fit.board.description): \(fit.fits ? "fits" : "DOES NOT FIT") (RAM margin \(fit.ramMargin) bytes, flash margin \(fit.flashMargin) bytes)")
         }
         if let html = args.string("html") { print("wrote \(html)") }
     }
@@ -97,7 +98,7 @@ enum ProfileCommand {
             let us = r.latency.operatorMedianMicroseconds[i]
             let gops = us > 0 ? 2 * Double(op.macs) / (us * 1e3) : 0
             print(op.name.padding(toLength: 30, withPad: " ", startingAt: 0) + "\(op.code)".padding(toLength: 19, withPad: " ", startingAt: 0)
-                  + String(format: "%9.2f  %5.1f%%  %10d  %8.2f", us, us / total * 100, op.macs, gops))
+                  + String(format: "%9.2f  %5.1f%%  %10ld  %8.2f", us, us / total * 100, op.macs, gops))
         }
         print(String(format: "per-layer sum %.2f µs (%+.1f%% of the median); timing every layer costs %+.1f%%",
                      r.latency.operatorSumMicroseconds, r.latency.sumDeviation * 100, r.latency.timingOverhead * 100))

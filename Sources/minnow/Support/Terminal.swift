@@ -24,12 +24,14 @@ enum Terminal {
     }
 }
 
-/// A one-line progress bar on stderr: redrawn in place on a terminal, a line per ~10% otherwise.
+/// Progress on stderr: a bar redrawn in place on a terminal. When stderr is not a terminal (a
+/// log file, CI), no bar: a plain line every 30 s of long work, and one when the work ends.
 struct ProgressBar {
     let title: String
-    private var lastFraction = -1.0
     private var lastDraw = 0.0
     let quiet: Bool
+    /// Seconds between plain lines when stderr is not a terminal.
+    static let plainInterval = 30.0
 
     init(title: String, quiet: Bool = false) {
         self.title = title
@@ -38,25 +40,22 @@ struct ProgressBar {
 
     mutating func update(done: Int, total: Int, elapsed: Double, detail: String) {
         guard !quiet, total > 0 else { return }
-        let fraction = Double(done) / Double(total)
         let finished = done >= total
-        if Terminal.stderrIsTTY {
-            guard finished || elapsed - lastDraw >= 0.1 else { return }
-        } else {
-            guard finished || fraction - lastFraction >= 0.1 else { return }
-        }
+        let isTerminal = Terminal.stderrIsTTY
+        guard finished || elapsed - lastDraw >= (isTerminal ? 0.1 : Self.plainInterval) else { return }
         lastDraw = elapsed
-        lastFraction = fraction
-        let width = 24
-        let filled = Int(fraction * Double(width))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let fraction = Double(done) / Double(total)
         let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
         let timing = finished ? String(format: "%.1fs", elapsed) : String(format: "ETA %.0fs", eta)
-        let line = "\(title) \(bar) \(done)/\(total)  \(detail)  \(timing)"
-        if Terminal.stderrIsTTY {
+        let text = detail.isEmpty ? "" : "  \(detail)"
+        if isTerminal {
+            let width = 24
+            let filled = Int(fraction * Double(width))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            let line = "\(title) \(bar) \(done)/\(total)\(text)  \(timing)"
             FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line + (finished ? "\n" : "")).utf8))
         } else {
-            Terminal.note(line)
+            Terminal.note("\(title): \(done)/\(total) (\(Int(fraction * 100))%)\(text)  \(timing)")
         }
     }
 }

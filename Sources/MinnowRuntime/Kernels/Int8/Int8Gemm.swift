@@ -1,7 +1,7 @@
-// Hosts always use the C kernels; an Embedded build uses them when it is given the module map
-// (`-Xcc -I Sources/CMinnowInt8Kernels/include`) and `-D MINNOW_C_KERNELS`, and links the C
-// files itself (firmware-sim does this for aarch64-linux); otherwise the portable Swift kernel.
-#if canImport(CMinnowInt8Kernels) && (!hasFeature(Embedded) || MINNOW_C_KERNELS)
+// The C kernels are compiled in where `MINNOW_C_KERNELS` is set: every host build (Package.swift),
+// and Embedded builds given the module map (`-Xcc -I Sources/CMinnowInt8Kernels/include`) that link
+// the C files themselves (firmware-sim does for aarch64-linux). Elsewhere the portable Swift kernel runs.
+#if MINNOW_C_KERNELS
 import CMinnowInt8Kernels
 #endif
 
@@ -28,7 +28,7 @@ public struct Int8OutputStage {
     }
 }
 
-#if canImport(CMinnowInt8Kernels) && (!hasFeature(Embedded) || MINNOW_C_KERNELS)
+#if MINNOW_C_KERNELS
 extension Int8OutputStage {
     /// The same parameters as the C kernels take them.
     var cOutputStage: minnow_qgemm_output {
@@ -45,14 +45,14 @@ extension Int8OutputStage {
 /// with leading dimension `ldc`. Integer arithmetic is exact, so every implementation must
 /// give the same bytes as `reference`.
 public enum Int8Gemm {
-    /// The dispatching entry point the int8 ops call: the fastest C micro-kernel for this CPU on
-    /// hosts (`CMinnowInt8Kernels`), the portable Swift kernel in Embedded builds.
+    /// The entry point the int8 operators call: the kernels of `path` (`KernelPath`).
     ///
-    /// `scratch` receives packed activations: at least `scratchByteCount(m:k:)` bytes of arena
-    /// memory, so inference allocates nothing. Without it (tests, benchmarks) the C kernels
-    /// allocate a per-thread buffer once.
+    /// `scratch` receives packed activations on the native path: at least
+    /// `scratchByteCount(m:k:path:)` bytes of arena memory, so inference allocates nothing.
+    /// Without it (tests, benchmarks) the C kernels allocate a per-thread buffer once.
     @inline(__always)
     public static func run(
+        _ path: KernelPath,
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Int8>, lda: Int,
         packedWeights: UnsafePointer<Int8>,
@@ -60,72 +60,46 @@ public enum Int8Gemm {
         c: UnsafeMutablePointer<Int8>, ldc: Int,
         scratch: UnsafeMutableRawPointer? = nil, scratchBytes: Int = 0
     ) {
-        #if !hasFeature(Embedded)
-        // Host tools only (parity cross-checks); firmware links no reference twin.
-        if RuntimeTesting.usesReferenceKernels || RuntimeTesting.breaksRounding {
+        if path.isReference {
             reference(m: m, n: n, k: k, a: a, lda: lda, packedWeights: packedWeights, output: output, c: c, ldc: ldc)
             return
         }
+        #if MINNOW_C_KERNELS
+        if path.isNative {
+            var stage = output.cOutputStage
+            minnow_qgemm(path.family, m, n, k, a, lda, packedWeights, &stage, c, ldc, scratch, scratchBytes)
+            return
+        }
         #endif
-        #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
-        run(kernel: .best, m: m, n: n, k: k, a: a, lda: lda, packedWeights: packedWeights,
-            output: output, c: c, ldc: ldc, scratch: scratch, scratchBytes: scratchBytes)
-        #elseif canImport(CMinnowInt8Kernels) && MINNOW_C_KERNELS
-        var stage = output.cOutputStage
-        minnow_qgemm(minnow_qgemm_best_kernel(), m, n, k, a, lda, packedWeights, &stage, c, ldc, scratch, scratchBytes)
-        #else
         portable(m: m, n: n, k: k, a: a, lda: lda, packedWeights: packedWeights, output: output, c: c, ldc: ldc)
+    }
+
+    /// Arena bytes `run` needs as scratch for an `m × k` activation matrix on `path` (0 where the
+    /// Swift kernels run: they read activations in place).
+    public static func scratchByteCount(m: Int, k: Int, path: KernelPath) -> Int {
+        #if MINNOW_C_KERNELS
+        if path.isNative { return minnow_qgemm_scratch_bytes(path.family, m, k) }
         #endif
-    }
-
-    #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
-    /// Runs one C kernel family (`Int8GemmKernel.available` lists those this CPU supports;
-    /// an unsupported one falls back to `.best`). Same bytes as `reference`.
-    public static func run(
-        kernel: Int8GemmKernel,
-        m: Int, n: Int, k: Int,
-        a: UnsafePointer<Int8>, lda: Int,
-        packedWeights: UnsafePointer<Int8>,
-        output: Int8OutputStage,
-        c: UnsafeMutablePointer<Int8>, ldc: Int,
-        scratch: UnsafeMutableRawPointer? = nil, scratchBytes: Int = 0
-    ) {
-        var stage = output.cOutputStage
-        minnow_qgemm(kernel.rawValue, m, n, k, a, lda, packedWeights, &stage, c, ldc, scratch, scratchBytes)
-    }
-    #endif
-
-    /// Arena bytes `run` needs as scratch for an `m × k` activation matrix (0 where the portable
-    /// Swift kernel runs: it reads activations in place).
-    public static func scratchByteCount(m: Int, k: Int) -> Int {
-        #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
-        return minnow_qgemm_scratch_bytes(Int8GemmKernel.best.rawValue, m, k)
-        #elseif canImport(CMinnowInt8Kernels) && MINNOW_C_KERNELS
-        return minnow_qgemm_scratch_bytes(minnow_qgemm_best_kernel(), m, k)
-        #else
         return 0
-        #endif
     }
 
-    /// Bytes per activation row in the layout `runPrepacked` reads (`4·⌈k/4⌉` where the C kernels
-    /// run), or `k` where only the Swift kernels exist (they read plain rows).
-    public static func prepackedRowBytes(k: Int) -> Int {
-        #if canImport(CMinnowInt8Kernels) && (!hasFeature(Embedded) || MINNOW_C_KERNELS)
-        return 4 &* ((k &+ 3) / 4)
-        #else
+    /// Bytes per activation row in the layout `runPrepacked` reads (`4·⌈k/4⌉`) on the native path,
+    /// or `k` where the Swift kernels run (they read plain rows).
+    public static func prepackedRowBytes(k: Int, path: KernelPath) -> Int {
+        #if MINNOW_C_KERNELS
+        if path.isNative { return 4 &* ((k &+ 3) / 4) }
+        #endif
         return k
-        #endif
     }
 
-    #if canImport(CMinnowInt8Kernels) && (!hasFeature(Embedded) || MINNOW_C_KERNELS)
-    /// `run` on activations already packed for the micro-kernel (no copy, no scratch): row `r` is
-    /// `a + r·aStride` with `prepackedRowBytes(k:)` bytes, the `k` values (as `q ^ 0x80` when
-    /// `kernel` reads unsigned activations, see `Int8GemmKernel.readsUnsignedActivations`), then
-    /// zeros. im2col writes this layout directly (`Int8SpatialKernels.im2colPacked`). Same bytes
-    /// as `reference` on the plain rows.
+    #if MINNOW_C_KERNELS
+    /// `run` on activations already packed for the native micro-kernel of `path` (no copy, no
+    /// scratch): row `r` is `a + r·aStride` with `prepackedRowBytes(k:path:)` bytes, the `k` values
+    /// (as `q ^ 0x80` when the family reads unsigned activations, see `readsUnsignedActivations`),
+    /// then zeros. im2col writes this layout directly. Same bytes as `reference` on the plain rows.
     @inline(__always)
     public static func runPrepacked(
-        kernel: Int32,
+        _ path: KernelPath,
         m: Int, n: Int, k: Int,
         a: UnsafePointer<UInt8>, aStride: Int,
         packedWeights: UnsafePointer<Int8>,
@@ -133,7 +107,13 @@ public enum Int8Gemm {
         c: UnsafeMutablePointer<Int8>, ldc: Int
     ) {
         var stage = output.cOutputStage
-        minnow_qgemm_prepacked(kernel, m, n, k, a, aStride, packedWeights, &stage, c, ldc)
+        minnow_qgemm_prepacked(path.family, m, n, k, a, aStride, packedWeights, &stage, c, ldc)
+    }
+
+    /// True when the native family of `path` reads activation rows as `u8 = q ^ 0x80` (x86, scalar
+    /// C), false when it reads the raw int8 rows (ARM): the form `runPrepacked` expects.
+    public static func readsUnsignedActivations(_ path: KernelPath) -> Bool {
+        minnow_qgemm_unsigned_activations(path.family) != 0
     }
     #endif
 
@@ -222,39 +202,3 @@ public enum Int8Gemm {
 }
 
 
-#if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
-/// A family of C int8 GEMM micro-kernels (host builds only). All give the same bytes.
-public struct Int8GemmKernel: Hashable, Sendable, CustomStringConvertible {
-    public let rawValue: Int32
-
-    public init(rawValue: Int32) { self.rawValue = rawValue }
-
-    /// Portable C, 1×16 tiles.
-    public static let scalar = Int8GemmKernel(rawValue: 0)
-    /// x86 AVX2 (`vpmaddwd` on widened int16), 2×16 tiles.
-    public static let avx2 = Int8GemmKernel(rawValue: 1)
-    /// x86 AVX-512 VNNI (`vpdpbusd`), 6×64 tiles.
-    public static let avx512VNNI = Int8GemmKernel(rawValue: 2)
-    /// AArch64 NEON (`smull`/`sadalp`), 2×16 tiles.
-    public static let neon = Int8GemmKernel(rawValue: 3)
-    /// AArch64 ARMv8.2 dot product (`sdot`), 4×16 tiles.
-    public static let neonDot = Int8GemmKernel(rawValue: 4)
-
-    /// The fastest family this CPU supports.
-    public static var best: Int8GemmKernel { Int8GemmKernel(rawValue: minnow_qgemm_best_kernel()) }
-
-    /// Every family compiled in and supported by this CPU.
-    public static var available: [Int8GemmKernel] {
-        [scalar, avx2, avx512VNNI, neon, neonDot].filter { minnow_qgemm_kernel_supported($0.rawValue) != 0 }
-    }
-
-    /// True when this family reads activation rows as `u8 = q ^ 0x80` (x86, scalar C), false
-    /// when it reads the raw int8 rows (ARM): the form `Int8Gemm.runPrepacked` expects.
-    public var readsUnsignedActivations: Bool { minnow_qgemm_unsigned_activations(rawValue) != 0 }
-
-    public var description: String {
-        guard let name = minnow_qgemm_kernel_name(rawValue) else { return "kernel \(rawValue)" }
-        return String(cString: name)
-    }
-}
-#endif

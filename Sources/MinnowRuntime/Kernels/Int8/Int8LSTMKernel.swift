@@ -1,4 +1,4 @@
-#if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+#if MINNOW_C_KERNELS
 import CMinnowInt8Kernels
 #endif
 
@@ -111,35 +111,27 @@ public enum Int8LSTMKernel {
         Int8RecurrentLayout.roundUp16(2 &* (3 &* units &+ features))
     }
 
-    /// Runs the LSTM over the sequence: the fastest C kernel family for this CPU on hosts
-    /// (`Int8RecurrentKernel`), else `portable`. Same bytes either way. No checks:
-    /// `Int8Recurrent.validate` did them.
+    /// Runs the LSTM over the sequence with the kernels of `path`: the C family of its instruction
+    /// set where one exists (AVX-512), else `portable`. Same bytes either way. No checks: the
+    /// operator's validation did them.
     @inline(__always)
-    public static func run(_ k: Configuration, input x: UnsafePointer<Int8>, output y: UnsafeMutablePointer<Int8>,
-                           scratch: UnsafeMutableRawPointer) {
-        #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
-        if let kernel = Int8RecurrentKernel.best {
-            run(k, kernel: kernel, input: x, output: y, scratch: scratch)
+    public static func run(_ path: KernelPath, _ k: Configuration, input x: UnsafePointer<Int8>,
+                           output y: UnsafeMutablePointer<Int8>, scratch: UnsafeMutableRawPointer) {
+        #if MINNOW_C_KERNELS
+        if let family = path.instructionSet?.recurrentFamily, family != 0 {
+            FixedPointActivations.sigmoidTable.withUnsafeBufferPointer { table in
+                var c = minnow_int8_rnn(
+                    steps: k.steps, features: k.features, units: k.units, return_sequences: k.returnSequences ? 1 : 0,
+                    input_weights: k.inputWeights, recurrent_weights: k.recurrentWeights,
+                    bias: k.bias, recurrent_bias: nil,
+                    row_exponents: k.rowExponents, parameters: k.parameters, sigmoid_table: table.baseAddress)
+                minnow_int8_lstm(family, &c, x, y, scratch)
+            }
             return
         }
         #endif
         portable(k, input: x, output: y, scratch: scratch)
     }
-
-    #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
-    /// Runs one C kernel family (it must be in `Int8RecurrentKernel.available`).
-    public static func run(_ k: Configuration, kernel: Int8RecurrentKernel, input x: UnsafePointer<Int8>,
-                           output y: UnsafeMutablePointer<Int8>, scratch: UnsafeMutableRawPointer) {
-        FixedPointActivations.sigmoidTable.withUnsafeBufferPointer { table in
-            var c = minnow_int8_rnn(
-                steps: k.steps, features: k.features, units: k.units, return_sequences: k.returnSequences ? 1 : 0,
-                input_weights: k.inputWeights, recurrent_weights: k.recurrentWeights,
-                bias: k.bias, recurrent_bias: nil,
-                row_exponents: k.rowExponents, parameters: k.parameters, sigmoid_table: table.baseAddress)
-            minnow_int8_lstm(kernel.rawValue, &c, x, y, scratch)
-        }
-    }
-    #endif
 
     /// Portable Swift kernel (Embedded builds, and hosts without a C kernel family): the
     /// contract written as plain loops.

@@ -1,109 +1,33 @@
-#if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
+#if MINNOW_C_KERNELS
 import CMinnowInt8Kernels
 #endif
 
-/// Which implementation of an int8 spatial kernel runs. All give the same bytes; tests compare
-/// them (`Int8SpatialKernels`).
-public enum Int8KernelPath: Sendable, CaseIterable {
-    /// Plain loops with per-element index math: the twin the others are checked against.
-    case reference
-    /// Restructured Swift (the path Embedded builds run).
-    case portable
-    /// The C kernels with run-time ISA dispatch on hosts (`CMinnowInt8Kernels`); `portable`
-    /// where they are not compiled in.
-    case native
-
-    /// The path the interpreter runs.
-    static var fastest: Int8KernelPath { .native }
-}
-
-/// Geometry of a 2-D window over one NHWC image (public mirror of `WindowGeometry` for tests
-/// and tools).
-public struct Int8WindowGeometry: Equatable, Sendable {
-    public var inputHeight: Int, inputWidth: Int, channels: Int
-    public var kernelHeight: Int, kernelWidth: Int
-    public var strideHeight: Int, strideWidth: Int
-    public var outputHeight: Int, outputWidth: Int
-    public var padTop: Int, padLeft: Int
-
-    public init(inputHeight: Int, inputWidth: Int, channels: Int, kernelHeight: Int, kernelWidth: Int,
-                strideHeight: Int, strideWidth: Int, outputHeight: Int, outputWidth: Int, padTop: Int, padLeft: Int) {
-        self.inputHeight = inputHeight; self.inputWidth = inputWidth; self.channels = channels
-        self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
-        self.strideHeight = strideHeight; self.strideWidth = strideWidth
-        self.outputHeight = outputHeight; self.outputWidth = outputWidth
-        self.padTop = padTop; self.padLeft = padLeft
-    }
-
-    init(_ g: WindowGeometry) {
-        self.init(inputHeight: g.inputHeight, inputWidth: g.inputWidth, channels: g.channels,
-                  kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth,
-                  strideHeight: g.strideHeight, strideWidth: g.strideWidth,
-                  outputHeight: g.outputHeight, outputWidth: g.outputWidth, padTop: g.padTop, padLeft: g.padLeft)
-    }
-
-    var window: WindowGeometry {
-        WindowGeometry(inputHeight: inputHeight, inputWidth: inputWidth, channels: channels,
-                       kernelHeight: kernelHeight, kernelWidth: kernelWidth,
-                       strideHeight: strideHeight, strideWidth: strideWidth,
-                       outputHeight: outputHeight, outputWidth: outputWidth, padTop: padTop, padLeft: padLeft)
-    }
-
-    #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
-    var c: minnow_window {
-        minnow_window(input_height: inputHeight, input_width: inputWidth, channels: channels,
-                      kernel_height: kernelHeight, kernel_width: kernelWidth,
-                      stride_height: strideHeight, stride_width: strideWidth,
-                      output_height: outputHeight, output_width: outputWidth, pad_top: padTop, pad_left: padLeft)
-    }
-    #endif
-}
-
-/// int8 spatial kernels (pooling, im2col) with a selectable implementation, so tests can check
-/// that every optimized path gives the bytes of the plain reference.
-public enum Int8SpatialKernels {
-    /// Max (`isMax`) or average pooling over NHWC, input and output sharing one quantization,
-    /// result clamped to `lower…upper` (see `pool2DInt8`). `output` may alias `input` when the
-    /// window has no leading padding.
-    public static func pool(_ path: Int8KernelPath, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>,
-                            geometry: Int8WindowGeometry, isMax: Bool, lower: Int32, upper: Int32) {
-        let range = Int8ActivationRange(lower: lower, upper: upper)
-        switch path {
-        case .reference:
-            pool2DInt8Reference(input: input, output: output, geometry: geometry.window, isMax: isMax, range: range)
-        case .portable:
-            pool2DInt8Portable(input: input, output: output, geometry: geometry.window, isMax: isMax, range: range)
-        case .native:
-            #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
-            var g = geometry.c
-            if isMax {
-                minnow_max_pool_int8(input, &g, lower, upper, output)
-            } else {
-                minnow_average_pool_int8(input, &g, lower, upper, output)
-            }
-            #else
-            pool2DInt8Portable(input: input, output: output, geometry: geometry.window, isMax: isMax, range: range)
-            #endif
-        }
-    }
-}
-
 /// int8 max and average pooling over NHWC, input and output sharing one quantization.
 ///
-/// Padding cells are ignored. Average: `Σ q / cells` rounded half away from zero (TFLite's
-/// integer average pool), then clamped to the fused activation's range. Runs the fastest path
-/// (C with SIMD over channels on hosts, `pool2DInt8Portable` in Embedded builds).
-@inline(__always)
-func pool2DInt8(input x: UnsafePointer<Int8>, output y: UnsafeMutablePointer<Int8>, geometry g: WindowGeometry,
-                isMax: Bool, range: Int8ActivationRange) {
-    // Calls the variant directly (not through `Int8SpatialKernels.pool`'s switch) so firmware
-    // links only the kernel it runs, not the reference twin.
-    #if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
-    Int8SpatialKernels.pool(.native, input: x, output: y, geometry: Int8WindowGeometry(g), isMax: isMax,
-                            lower: range.lower, upper: range.upper)
-    #else
-    pool2DInt8Portable(input: x, output: y, geometry: g, isMax: isMax, range: range)
-    #endif
+/// Padding cells are ignored. Average: `Σ q / cells` rounded half away from zero (TFLite's integer
+/// average pool), then clamped to `lower…upper` (the fused activation's range). `output` may alias
+/// `input` when the window has no leading padding. Every path gives the same bytes.
+public enum Int8Pooling {
+    public static func run(_ path: KernelPath, input x: UnsafePointer<Int8>, output y: UnsafeMutablePointer<Int8>,
+                           geometry g: WindowGeometry, isMax: Bool, lower: Int32, upper: Int32) {
+        let range = Int8ActivationRange(lower: lower, upper: upper)
+        if path.isReference {
+            pool2DInt8Reference(input: x, output: y, geometry: g, isMax: isMax, range: range)
+            return
+        }
+        #if MINNOW_C_KERNELS
+        if path.isNative {
+            var window = g.cWindow
+            if isMax {
+                minnow_max_pool_int8(x, &window, lower, upper, y)
+            } else {
+                minnow_average_pool_int8(x, &window, lower, upper, y)
+            }
+            return
+        }
+        #endif
+        pool2DInt8Portable(input: x, output: y, geometry: g, isMax: isMax, range: range)
+    }
 }
 
 /// Pooling with channel-contiguous inner loops: per output pixel the valid cell range is

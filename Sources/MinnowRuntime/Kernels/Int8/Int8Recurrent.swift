@@ -1,68 +1,5 @@
-// Hooks between the interpreter and the int8 LSTM/GRU kernels. The interpreter validates the
-// common operand structure, asks for scratch bytes when planning, and calls `invoke` per op.
-// The fixed-point contract (operands, formats, rounding) is documented on `Int8LSTMKernel`.
-
-#if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
-import CMinnowInt8Kernels
-#endif
-
-/// Int8 LSTM and GRU over a whole sequence, int16 cell state.
-public enum Int8Recurrent {
-    /// Checks the operator's constants and shapes; called once at model load.
-    public static func validate(model: Model, op: Int) -> Bool {
-        guard op >= 0, op < model.operatorCount else { return false }
-        let code = model.operatorCode(op)
-        guard code == .lstm || code == .gru else { return false }
-        let ins = model.operatorInputs(op), outs = model.operatorOutputs(op)
-        guard outs.count == 1 else { return false }
-        func operand(_ t: Int) -> Int8RecurrentLayout.Operand {
-            Int8RecurrentLayout.Operand(type: model.tensorType(t), shape: model.tensorShape(t),
-                                        constant: model.constantData(t))
-        }
-        let options = model.operatorOptions(op)
-        return Int8RecurrentLayout.check(
-            isLSTM: code == .lstm, inputCount: ins.count, input: { operand(ins[$0]) }, output: operand(outs[0]),
-            units: Int(options.units), returnSequences: options.returnSequences) == nil
-    }
-
-    /// Arena bytes the op needs besides its input and output tensors (state, gate buffers).
-    public static func scratchBytes(model: Model, op: Int) -> Int {
-        let x = model.tensorShape(model.operatorInputs(op)[0])
-        let units = Int(model.operatorOptions(op).units)
-        return model.operatorCode(op) == .lstm
-            ? Int8LSTMKernel.scratchBytes(units: units, features: x[2])
-            : Int8GRUKernel.scratchBytes(units: units, features: x[2])
-    }
-
-    /// Runs the op. `input`/`output` point at the op's int8 tensors in the arena; `scratch` at
-    /// `scratchBytes` bytes of arena (16-byte aligned). `state` is the LSTM/GRU state area inside
-    /// `scratch`, which the interpreter zeroes before the call unless streaming is requested.
-    public static func invoke(model: Model, op: Int, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>,
-                              scratch: UnsafeMutableRawPointer) {
-        let ins = model.operatorInputs(op)
-        let x = model.tensorShape(ins[0])
-        let options = model.operatorOptions(op)
-        func bytes<T>(_ i: Int, as type: T.Type) -> UnsafePointer<T> {
-            model.constantData(ins[i]).unsafelyUnwrapped.baseAddress.unsafelyUnwrapped
-                .assumingMemoryBound(to: T.self)
-        }
-        if model.operatorCode(op) == .lstm {
-            let k = Int8LSTMKernel.Configuration(
-                steps: x[1], features: x[2], units: Int(options.units), returnSequences: options.returnSequences,
-                inputWeights: bytes(1, as: Int8.self), recurrentWeights: bytes(2, as: Int8.self),
-                bias: bytes(3, as: Int32.self), rowExponents: bytes(4, as: UInt8.self),
-                parameters: bytes(5, as: Int32.self))
-            Int8LSTMKernel.run(k, input: input, output: output, scratch: scratch)
-        } else {
-            let k = Int8GRUKernel.Configuration(
-                steps: x[1], features: x[2], units: Int(options.units), returnSequences: options.returnSequences,
-                inputWeights: bytes(1, as: Int8.self), recurrentWeights: bytes(2, as: Int8.self),
-                inputBias: bytes(3, as: Int32.self), recurrentBias: bytes(4, as: Int32.self),
-                rowExponents: bytes(5, as: UInt8.self), parameters: bytes(6, as: Int32.self))
-            Int8GRUKernel.run(k, input: input, output: output, scratch: scratch)
-        }
-    }
-}
+// The int8 LSTM/GRU operand contract and its validation; the fixed-point arithmetic is documented
+// on `Int8LSTMKernel`.
 
 /// Operand layout of the int8 recurrent ops and its validation (see `Int8LSTMKernel`).
 public enum Int8RecurrentLayout {
@@ -80,27 +17,35 @@ public enum Int8RecurrentLayout {
     /// Largest gate shift (the kernel shifts by `shift + 7` ≤ 62).
     public static let maxShift: Int32 = 55
 
+    /// Scale of the int8 output (zero point 0).
+    public static let outputScale: Float = 1.0 / 128
+
     /// Values in the int32 parameter block of an op with `gates` gates.
     public static func parameterCount(gates: Int) -> Int { 2 + 3 * gates }
 
-    /// One operand as `check` sees it: type, shape and (for constants) the stored bytes.
+    /// One operand as `check` sees it: type, shape, layout, per-tensor quantization (when known)
+    /// and, for constants, the stored bytes.
     public struct Operand {
         public var type: ElementType
         public var shape: TensorShape
         public var constant: UnsafeRawBufferPointer?
+        public var layout: TensorLayout
+        /// Scale and zero point of a per-tensor quantized operand (input and output).
+        public var quantization: (scale: Float, zeroPoint: Int32)?
 
-        public init(type: ElementType, shape: TensorShape, constant: UnsafeRawBufferPointer?) {
+        public init(type: ElementType, shape: TensorShape, constant: UnsafeRawBufferPointer?,
+                    layout: TensorLayout = .dense, quantization: (scale: Float, zeroPoint: Int32)? = nil) {
             self.type = type
             self.shape = shape
             self.constant = constant
+            self.layout = layout
+            self.quantization = quantization
         }
     }
 
     /// What `check` found wrong: the operand index (inputs 0…, output = input count) and field.
-    public struct Problem: Equatable {
-        public enum Field: Equatable { case operandCount, type, shape, constant, byteCount, alignment,
-                                           units, parameterVersion, zeroPoint, multiplier, shift,
-                                           rowExponent }
+    public struct Problem: Equatable, Sendable {
+        public typealias Field = RecurrentField
         public var operand: Int
         public var field: Field
         public init(operand: Int, field: Field) {
@@ -132,6 +77,8 @@ public enum Int8RecurrentLayout {
             let t = input(i)
             guard t.type == type else { return Problem(operand: i, field: .type) }
             guard t.shape == shape else { return Problem(operand: i, field: .shape) }
+            // Packed (n16k4) weights would be read as dense rows: only the dense layout runs.
+            guard t.layout == .dense else { return Problem(operand: i, field: .layout) }
             guard let data = t.constant else { return Problem(operand: i, field: .constant) }
             guard data.count == shape.elementCount * type.byteCount else { return Problem(operand: i, field: .byteCount) }
             guard let base = data.baseAddress, UInt(bitPattern: base) % UInt(type.byteCount) == 0 else {
@@ -151,6 +98,8 @@ public enum Int8RecurrentLayout {
         let params = input(paramsIndex).constant.unsafelyUnwrapped.assumingMemoryBound(to: Int32.self)
         guard params[0] == parameterVersion else { return Problem(operand: paramsIndex, field: .parameterVersion) }
         guard params[1] >= -128, params[1] <= 127 else { return Problem(operand: paramsIndex, field: .zeroPoint) }
+        // The kernel subtracts params[1] from the input: it must be the input's own zero point.
+        if let q = x.quantization, q.zeroPoint != params[1] { return Problem(operand: paramsIndex, field: .zeroPoint) }
         for g in 0..<gates {
             guard params[2 + 3 * g] >= 0, params[2 + 3 * g] < maxMultiplier,
                   params[3 + 3 * g] >= 0, params[3 + 3 * g] < maxMultiplier else {
@@ -162,6 +111,11 @@ public enum Int8RecurrentLayout {
         guard output.type == .int8, output.constant == nil else { return Problem(operand: out, field: .type) }
         guard returnSequences ? output.shape.equals(1, steps, units) : output.shape.equals(1, units) else {
             return Problem(operand: out, field: .shape)
+        }
+        // The kernel writes Q0.15 state as int8 at scale 1/128, zero point 0: a file declaring
+        // anything else would be read with the wrong scale.
+        if let q = output.quantization, q.scale != outputScale || q.zeroPoint != 0 {
+            return Problem(operand: out, field: .quantization)
         }
         return nil
     }
@@ -228,28 +182,3 @@ public enum Int8RecurrentLayout {
     static func roundUp16(_ n: Int) -> Int { (n &+ 15) & ~15 }
 }
 
-#if canImport(CMinnowInt8Kernels) && !hasFeature(Embedded)
-/// A family of C int8 LSTM/GRU kernels (host builds only); all give the bytes of the Swift
-/// `portable` kernels.
-public struct Int8RecurrentKernel: Hashable, Sendable, CustomStringConvertible {
-    public let rawValue: Int32
-
-    public init(rawValue: Int32) { self.rawValue = rawValue }
-
-    /// x86 AVX-512 F/BW/VL: 16-row `vpmaddwd` GEMVs and 16-unit vector gate math.
-    public static let avx512 = Int8RecurrentKernel(rawValue: 1)
-
-    /// The fastest family this CPU supports, or `nil` (the Swift kernels then run).
-    public static let best: Int8RecurrentKernel? = {
-        let raw = minnow_int8_rnn_best_kernel()
-        return raw == 0 ? nil : Int8RecurrentKernel(rawValue: raw)
-    }()
-
-    /// Every family compiled in and supported by this CPU.
-    public static var available: [Int8RecurrentKernel] {
-        [avx512].filter { minnow_int8_rnn_kernel_supported($0.rawValue) != 0 }
-    }
-
-    public var description: String { rawValue == 1 ? "avx512" : "kernel \(rawValue)" }
-}
-#endif
