@@ -32,8 +32,12 @@ typedef void (*minnow_qgemm_block)(size_t m, size_t nc, size_t kgroups,
 void minnow_qgemm_ukernel_1x16c4__scalar(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
                                          size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
 #if defined(__x86_64__) || defined(__i386__)
-void minnow_qgemm_ukernel_2x16c4__avx2(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
-                                       size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+void minnow_qgemm_ukernel_6x8c4__avx2(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
+                                      size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+void minnow_qgemm_block_6x8c4__avx2(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
+                                    size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+void minnow_qgemm_pack_rows__avx2(const int8_t *a, size_t lda, size_t rows, size_t k, size_t kp, uint8_t *dst);
+void minnow_qgemm_widen_rows__avx2(const uint8_t *src, size_t src_stride, size_t rows, size_t kp, uint16_t *dst);
 void minnow_qgemm_ukernel_6x64c4__avx512vnni(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
                                              size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
 void minnow_qgemm_block_6x64c4__avx512vnni(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,

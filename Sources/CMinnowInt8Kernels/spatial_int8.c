@@ -1,4 +1,4 @@
-#include "minnow_spatial_int8.h"
+#include "CMinnowInt8Kernels.h"
 
 #include <string.h>
 
@@ -160,17 +160,7 @@ AVX512BW_TARGET static void max_pool_2x2s2_avx512bw(const int8_t *x, const minno
     }
 }
 
-static int has_avx512bw(void) {
-    static int cached = -1;
-    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (v < 0) {
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vl");
-        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-    }
-    return v;
-}
+static int has_avx512bw(void) { return (minnow_int8_isa() & MINNOW_ISA_AVX512BW) != 0; }
 #endif
 
 void minnow_max_pool_int8(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper, int8_t *y) {
@@ -446,16 +436,7 @@ static int im2col_padded_rows(const int8_t *x, const minnow_window *g, ptrdiff_t
 #if defined(MINNOW_X86)
 #define AVX512VBMI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi")))
 
-static int has_avx512vbmi(void) {
-    static int cached = -1;
-    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (v < 0) {
-        __builtin_cpu_init();
-        v = has_avx512bw() && __builtin_cpu_supports("avx512vbmi");
-        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-    }
-    return v;
-}
+static int has_avx512vbmi(void) { return (minnow_int8_isa() & MINNOW_ISA_AVX512VBMI) != 0; }
 
 /// Byte sources of 16 packed rows of a 3×3 single-channel window (12 bytes each: 9 taps, then
 /// 3 zeros), 64 output bytes per vector: output byte 64·z + b is pixel p = (64·z + b) / 12,
