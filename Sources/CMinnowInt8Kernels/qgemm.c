@@ -251,19 +251,36 @@ void minnow_qgemm(int kernel, size_t m, size_t n, size_t k,
 int minnow_conv2d_int8_whole(int kernel, const int8_t *x, const minnow_window *g, int8_t pad,
                              const int8_t *packed_weights, size_t n, const minnow_qgemm_output *output, int8_t *y) {
     if (!minnow_qgemm_kernel_supported(kernel)) kernel = minnow_qgemm_best_kernel();
-#if defined(__x86_64__) || defined(__i386__)
-    if (kernel != MINNOW_QGEMM_AVX512VNNI) return 0;
-    if (minnow_conv2d_indirect_6x64c4__avx512vnni(x, g, pad, packed_weights, n, output, y)) return 1;
-    // Otherwise (e.g. a single input channel): the whole image unfolded once, then one GEMM.
     const size_t m = (size_t)(g->output_height * g->output_width);
     const size_t k = (size_t)(g->kernel_height * g->kernel_width * g->channels), kp = 4 * ((k + 3) / 4);
-    if (m == 0 || m * kp > QGEMM_WHOLE_IM2COL_BYTES) return 0;
-    _Alignas(64) uint8_t rows[QGEMM_WHOLE_IM2COL_BYTES];
-    minnow_im2col_int8_packed(x, g, 0, (ptrdiff_t)m, pad, (ptrdiff_t)kp, 1, rows);
-    minnow_qgemm_prepacked(kernel, m, n, k, rows, kp, packed_weights, output, y, n);
-    return 1;
-#else
-    (void)x; (void)g; (void)pad; (void)packed_weights; (void)n; (void)output; (void)y;
-    return 0;
+    if (m == 0 || n == 0 || kp == 0) return 0;
+    switch (kernel) {
+#if defined(__x86_64__) || defined(__i386__)
+    case MINNOW_QGEMM_AVX512VNNI: {
+        if (minnow_conv2d_indirect_6x64c4__avx512vnni(x, g, pad, packed_weights, n, output, y)) return 1;
+        // Otherwise (e.g. a single input channel): the whole image unfolded once, then one GEMM.
+        if (m * kp > QGEMM_WHOLE_IM2COL_BYTES) return 0;
+        _Alignas(64) uint8_t rows[QGEMM_WHOLE_IM2COL_BYTES];
+        minnow_im2col_int8_packed(x, g, 0, (ptrdiff_t)m, pad, (ptrdiff_t)kp, 1, rows);
+        minnow_qgemm_prepacked(kernel, m, n, k, rows, kp, packed_weights, output, y, n);
+        return 1;
+    }
+    case MINNOW_QGEMM_AVX2:
+        if (minnow_conv2d_indirect_6x8c4__avx2(x, g, pad, packed_weights, n, output, y)) return 1;
+        break;  // the image unfolded block by block on the stack, below
 #endif
+    default:
+        return 0;
+    }
+    // Blocks of whole tiles' worth of pixels unfolded on the stack, each run as one GEMM.
+    if (kp > QGEMM_WHOLE_IM2COL_BYTES) return 0;
+    _Alignas(64) uint8_t rows[QGEMM_WHOLE_IM2COL_BYTES];
+    const size_t block = QGEMM_WHOLE_IM2COL_BYTES / kp;
+    const int flip = minnow_qgemm_unsigned_activations(kernel);
+    for (size_t p0 = 0; p0 < m; p0 += block) {
+        const size_t count = m - p0 < block ? m - p0 : block;
+        minnow_im2col_int8_packed(x, g, (ptrdiff_t)p0, (ptrdiff_t)count, pad, (ptrdiff_t)kp, flip, rows);
+        minnow_qgemm_prepacked(kernel, count, n, k, rows, kp, packed_weights, output, y + p0 * n, n);
+    }
+    return 1;
 }

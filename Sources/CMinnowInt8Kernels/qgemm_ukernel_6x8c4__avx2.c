@@ -1,34 +1,12 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include "qgemm_avx2_internal.h"
 
-/// MR rows × NH halves of a panel (8 channels each, starting at half h0) over activation rows
-/// packed as u16 = q + 128 (8 bytes per K group, `a_stride` bytes apart): 2·MR·NH accumulators (12 at most, of 16 ymm registers), per K group NH·2 weight
-/// widenings, MR activation broadcasts and 2·MR·NH `vpmaddwd` + `vpaddd`. `lanes` is the
-/// panel's channel count (< 16 only for the matrix's last panel), `gs` its group stride.
-AVX2_INLINE void avx2_tile(const size_t MR, const size_t NH, const int PARTIAL, size_t kgroups, const uint8_t *a, size_t a_stride,
-                           const int8_t *w, size_t gs, size_t lanes, size_t h0, __m256i sums[6][2]) {
-    __m256i acc[6][2][2];
-    for (size_t r = 0; r < MR; r++)
-        for (size_t h = 0; h < NH; h++) acc[r][h][0] = acc[r][h][1] = _mm256_setzero_si256();
-    const uint8_t *ar[6];
-    for (size_t r = 0; r < MR; r++) ar[r] = a + r * a_stride;
-    const int8_t *wp = w + 32 * h0;
-    for (size_t g = 0; g < kgroups; g++, wp += gs) {
-        __m256i wv[2][2];
-        for (size_t h = 0; h < NH; h++) {
-            const size_t half_lanes = !PARTIAL ? 8 : lanes >= 8 * (h0 + h) ? lanes - 8 * (h0 + h) : 0;
-            avx2_load_w8(wp + 32 * h, half_lanes, &wv[h][0], &wv[h][1]);
-        }
-        for (size_t r = 0; r < MR; r++) {
-            const __m256i av = avx2_broadcast_u16x4(ar[r] + 8 * g);
-            for (size_t h = 0; h < NH; h++) {
-                acc[r][h][0] = _mm256_add_epi32(acc[r][h][0], _mm256_madd_epi16(wv[h][0], av));
-                acc[r][h][1] = _mm256_add_epi32(acc[r][h][1], _mm256_madd_epi16(wv[h][1], av));
-            }
-        }
-    }
-    for (size_t r = 0; r < MR; r++)
-        for (size_t h = 0; h < NH; h++) sums[r][h] = avx2_join_halves(acc[r][h][0], acc[r][h][1]);
+/// The GEMM's tile: rows `a + r·a_stride`, K group g at byte offset 8·g (see `avx2_tile_rows`).
+AVX2_INLINE void avx2_tile(const size_t MR, const size_t NH, const int PARTIAL, size_t kgroups, const uint8_t *a,
+                           size_t a_stride, const int8_t *w, size_t gs, size_t lanes, size_t h0, __m256i sums[6][2]) {
+    const uint8_t *rows[6];
+    for (size_t r = 0; r < MR; r++) rows[r] = a + r * a_stride;
+    avx2_tile_rows(MR, NH, PARTIAL, kgroups, rows, NULL, w, gs, lanes, h0, sums);
 }
 
 /// `avx2_tile` for a run-time row count 1…6 (NH = 1) or 1…3 (NH = 2).

@@ -55,6 +55,24 @@ int minnow_conv2d_int8_whole(int kernel, const int8_t *x, const minnow_window *g
                              const int8_t *packed_weights, size_t n, const struct minnow_qgemm_output *output,
                              int8_t *y);
 
+/// int8 depthwise convolution of one NHWC image, TFLite's layout and Minnow's folded-bias
+/// numerics: input channel c feeds output channels c·multiplier … c·multiplier + multiplier − 1,
+/// and output channel o gets
+///   acc[o] = Σ_(ky,kx) (q + 128) · weights[(ky·kW + kx)·N + o],   N = C·multiplier,
+/// q = x[(iy·W + ix)·C + o / multiplier], or `pad` (the input zero point) for cells outside the
+/// input; then the output stage `o` (bias, multiplier, shift per output channel, zero point,
+/// clamp) exactly as `minnow_qgemm`. `g->channels` is C (input channels); `weights` are the
+/// file's dense [1, kH, kW, N] int8 values; `y` gets OH·OW pixels × N channels. `kernel` picks
+/// the family like `minnow_qgemm` (AVX2 code for both x86 SIMD families, NEON for both AArch64
+/// ones, the reference for scalar; unsupported values fall back to the best family). Every
+/// family gives the bytes of `minnow_depthwise_conv2d_int8_reference`. Needs no scratch.
+void minnow_depthwise_conv2d_int8(int kernel, const int8_t *x, const minnow_window *g, size_t multiplier, int8_t pad,
+                                  const int8_t *weights, const struct minnow_qgemm_output *o, int8_t *y);
+
+/// The plain-loop twin of `minnow_depthwise_conv2d_int8` (same contract).
+void minnow_depthwise_conv2d_int8_reference(const int8_t *x, const minnow_window *g, size_t multiplier, int8_t pad,
+                                            const int8_t *weights, const struct minnow_qgemm_output *o, int8_t *y);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,168 @@
+import CMinnowInt8Kernels
+import MinnowRuntime
+import XCTest
+
+/// The C int8 kernels called directly, family by family (every family this CPU runs; the others
+/// are skipped), against definitions written here: the kernel limit that forces a family,
+/// depthwise convolution, pooling, and the AVX2 tiles' edges. (GEMM, whole convolution and the
+/// LSTM/GRU kernels have their own test files, which also run every family.)
+final class Int8KernelFamilyTests: XCTestCase {
+    /// The families `minnow_qgemm_kernel_supported` reports for this CPU.
+    static var families: [Int32] {
+        (0..<Int32(MINNOW_QGEMM_KERNEL_COUNT)).filter { minnow_qgemm_kernel_supported($0) != 0 }
+    }
+
+    static func name(_ family: Int32) -> String { String(cString: minnow_qgemm_kernel_name(family)) }
+
+    /// Runs `body` with the kernel limit set to `family`, restoring the previous limit after.
+    func withKernelLimit(_ family: Int32, _ body: () throws -> Void) rethrows {
+        let previous = minnow_int8_kernel_limit()
+        minnow_int8_set_kernel_limit(family)
+        defer { minnow_int8_set_kernel_limit(previous) }
+        try body()
+    }
+
+    func testKernelLimitForcesAFamilyAndNeverAddsInstructionSets() {
+        let detected = minnow_int8_isa_detected()
+        for family in Self.families {
+            withKernelLimit(family) {
+                XCTAssertEqual(minnow_qgemm_best_kernel(), family, Self.name(family))
+                XCTAssertEqual(minnow_int8_kernel_limit(), family)
+                let isa = minnow_int8_isa()
+                XCTAssertEqual(isa & ~detected, 0, "\(Self.name(family)) allows an instruction set the CPU lacks")
+                if family == Int32(MINNOW_QGEMM_AVX2) {
+                    XCTAssertEqual(isa, UInt32(MINNOW_ISA_AVX2), "AVX2 limit: AVX2 and nothing of AVX-512")
+                }
+                if family == Int32(MINNOW_QGEMM_SCALAR) { XCTAssertEqual(isa, 0) }
+                // Every family still runs when asked for explicitly (tests run them all).
+                for other in Self.families { XCTAssertNotEqual(minnow_qgemm_kernel_supported(other), 0) }
+            }
+        }
+        // A limit the CPU cannot honour picks nothing the CPU lacks.
+        #if arch(x86_64)
+        withKernelLimit(Int32(MINNOW_QGEMM_NEONDOT)) {
+            XCTAssertEqual(minnow_int8_isa(), 0)
+            XCTAssertEqual(minnow_qgemm_best_kernel(), Int32(MINNOW_QGEMM_SCALAR))
+        }
+        #endif
+        #if arch(x86_64)
+        if detected & UInt32(MINNOW_ISA_AVX2) != 0 {
+            XCTAssertTrue(Self.families.contains(Int32(MINNOW_QGEMM_AVX2)))
+        }
+        #endif
+    }
+
+    // MARK: Depthwise convolution
+
+    /// A random window with Keras padding rules over `channels` channels.
+    static func randomWindow(_ rng: inout IntRandom, channels: Int, maxSize: Int = 12, maxKernel: Int = 5) -> minnow_window {
+        while true {
+            let h = rng.int(1...maxSize), w = rng.int(1...maxSize)
+            let kh = rng.int(1...maxKernel), kw = rng.int(1...maxKernel)
+            let sh = rng.int(1...2), sw = rng.int(1...2)
+            let same = rng.int(0...1) == 0
+            guard let rows = AxisGeometry(input: h, kernel: kh, stride: sh, padding: same ? .same : .valid),
+                  let cols = AxisGeometry(input: w, kernel: kw, stride: sw, padding: same ? .same : .valid) else { continue }
+            return minnow_window(input_height: h, input_width: w, channels: channels, kernel_height: kh, kernel_width: kw,
+                                 stride_height: sh, stride_width: sw, output_height: rows.outputSize,
+                                 output_width: cols.outputSize, pad_top: rows.padBefore, pad_left: cols.padBefore)
+        }
+    }
+
+    /// One depthwise layer: input, weights [kH·kW, C·multiplier], output-stage parameters.
+    struct Depthwise {
+        var g: minnow_window
+        var multiplier: Int
+        var x: [Int8], weights: [Int8]
+        var bias: [Int32], multipliers: [Int32], shifts: [Int32]
+        var zeroPoint: Int32, lower: Int32, upper: Int32
+        var pad: Int8
+
+        var outputs: Int { g.channels * multiplier }
+        var pixels: Int { g.output_height * g.output_width }
+
+        init(_ g: minnow_window, multiplier: Int, rng: inout IntRandom) {
+            self.g = g
+            self.multiplier = multiplier
+            let n = g.channels * multiplier, taps = g.kernel_height * g.kernel_width
+            x = rng.int8s(g.input_height * g.input_width * g.channels)
+            weights = rng.int8s(taps * n, -127...127)
+            bias = (0..<n).map { _ in Int32(rng.int(-200_000...200_000)) }
+            let scales = (0..<n).map { _ in referenceMultiplier((0.2 + rng.unit()) / (128 * Double(taps) * 16)) }
+            multipliers = scales.map { $0.multiplier }
+            shifts = scales.map { $0.shift }
+            zeroPoint = Int32(rng.int(-10...10))
+            (lower, upper) = rng.int(0...1) == 0 ? (-128, 127) : (zeroPoint, 127)
+            pad = Int8(rng.int(-128...127))
+        }
+
+        /// The definition: Σ (q + 128)·w over the taps, padding cells at `pad`, then bias,
+        /// single-rounding requantization, zero point and clamp.
+        func expected() -> [Int8] {
+            let n = outputs
+            var y = [Int8](repeating: 0, count: pixels * n)
+            for oy in 0..<g.output_height {
+                for ox in 0..<g.output_width {
+                    for o in 0..<n {
+                        var acc = Int64(bias[o])
+                        for ky in 0..<g.kernel_height {
+                            for kx in 0..<g.kernel_width {
+                                let iy = oy * g.stride_height - g.pad_top + ky, ix = ox * g.stride_width - g.pad_left + kx
+                                let inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width
+                                let q = inside ? Int64(x[(iy * g.input_width + ix) * g.channels + o / multiplier]) : Int64(pad)
+                                acc += (q + 128) * Int64(weights[(ky * g.kernel_width + kx) * n + o])
+                            }
+                        }
+                        let r = referenceRequantize(acc, multipliers[o], shifts[o]) + Int64(zeroPoint)
+                        y[(oy * g.output_width + ox) * n + o] = clampInt8(r, lower: Int64(lower), upper: Int64(upper))
+                    }
+                }
+            }
+            return y
+        }
+
+        /// Runs `body(x, window, weights, stage, y)` on an output buffer with a guard byte.
+        func run(_ body: (UnsafePointer<Int8>, UnsafePointer<minnow_window>, UnsafePointer<Int8>,
+                          UnsafePointer<minnow_qgemm_output>, UnsafeMutablePointer<Int8>) -> Void) -> [Int8] {
+            var y = [Int8](repeating: 0x3C, count: pixels * outputs + 1)
+            var window = g
+            x.withUnsafeBufferPointer { xb in weights.withUnsafeBufferPointer { wb in
+                bias.withUnsafeBufferPointer { b in multipliers.withUnsafeBufferPointer { m in shifts.withUnsafeBufferPointer { s in
+                    var stage = minnow_qgemm_output(bias: b.baseAddress, multipliers: m.baseAddress, shifts: s.baseAddress,
+                                                    output_zero_point: zeroPoint, lower_bound: lower, upper_bound: upper)
+                    y.withUnsafeMutableBufferPointer { yb in body(xb.baseAddress!, &window, wb.baseAddress!, &stage, yb.baseAddress!) }
+                } } }
+            } }
+            return y
+        }
+    }
+
+    func testDepthwiseEveryFamilyMatchesDefinition() {
+        var rng = IntRandom(seed: 161)
+        var checked = 0
+        for trial in 0..<240 {
+            let channels = [1, 3, 8, 16, 17, 32, 7, 64][trial % 8]
+            let multiplier = trial % 5 == 4 ? rng.int(2...4) : 1
+            var g = Self.randomWindow(&rng, channels: channels)
+            if trial % 4 == 0 {  // the usual 3×3 stride 1 "same"
+                let h = rng.int(3...10), w = rng.int(3...10)
+                g = minnow_window(input_height: h, input_width: w, channels: channels, kernel_height: 3, kernel_width: 3,
+                                  stride_height: 1, stride_width: 1, output_height: h, output_width: w, pad_top: 1, pad_left: 1)
+            }
+            let layer = Depthwise(g, multiplier: multiplier, rng: &rng)
+            let expected = layer.expected() + [0x3C]  // guard byte untouched
+            let reference = layer.run { x, g, w, o, y in
+                minnow_depthwise_conv2d_int8_reference(x, g, multiplier, layer.pad, w, o, y)
+            }
+            XCTAssertEqual(reference, expected, "reference trial \(trial) \(g) multiplier \(multiplier)")
+            for family in Self.families {
+                let found = layer.run { x, g, w, o, y in
+                    minnow_depthwise_conv2d_int8(family, x, g, multiplier, layer.pad, w, o, y)
+                }
+                XCTAssertEqual(found, expected, "\(Self.name(family)) trial \(trial) \(g) multiplier \(multiplier)")
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 240 * Self.families.count)
+    }
+}
