@@ -165,4 +165,58 @@ final class Int8KernelFamilyTests: XCTestCase {
         }
         XCTAssertEqual(checked, 240 * Self.families.count)
     }
+
+    // MARK: Pooling
+
+    /// Max and average pooling of every family against the Swift reference twin, including the
+    /// 2×2 stride-2 downsampling shapes (16 and multiples of 32 channels, odd sizes) and in place.
+    func testPoolingEveryFamilyMatchesReference() {
+        var rng = IntRandom(seed: 162)
+        var checked = 0
+        for trial in 0..<300 {
+            let channels = [1, 3, 16, 17, 32, 33, 64, 96, 8, 48][trial % 10]
+            var g = Self.randomWindow(&rng, channels: channels, maxSize: 11, maxKernel: 4)
+            if trial % 3 == 0 {  // 2×2 stride 2, no leading padding (valid, or same on odd sizes)
+                let h = rng.int(2...13), w = rng.int(2...13)
+                g = minnow_window(input_height: h, input_width: w, channels: channels, kernel_height: 2, kernel_width: 2,
+                                  stride_height: 2, stride_width: 2, output_height: (h + 1) / 2 - (trial % 2 == 0 ? 0 : h % 2),
+                                  output_width: (w + 1) / 2 - (trial % 2 == 0 ? 0 : w % 2), pad_top: 0, pad_left: 0)
+            }
+            let geometry = Int8WindowGeometry(inputHeight: g.input_height, inputWidth: g.input_width, channels: g.channels,
+                                              kernelHeight: g.kernel_height, kernelWidth: g.kernel_width,
+                                              strideHeight: g.stride_height, strideWidth: g.stride_width,
+                                              outputHeight: g.output_height, outputWidth: g.output_width,
+                                              padTop: g.pad_top, padLeft: g.pad_left)
+            let x = rng.int8s(g.input_height * g.input_width * channels)
+            let (lower, upper): (Int32, Int32) = trial % 4 == 0 ? (-128, 127) : (Int32(rng.int(-128...0)), Int32(rng.int(1...127)))
+            let count = g.output_height * g.output_width * channels
+            for isMax in [true, false] {
+                var expected = [Int8](repeating: 0x3C, count: count + 1)
+                x.withUnsafeBufferPointer { xb in expected.withUnsafeMutableBufferPointer { yb in
+                    Int8SpatialKernels.pool(.reference, input: xb.baseAddress!, output: yb.baseAddress!, geometry: geometry,
+                                            isMax: isMax, lower: lower, upper: upper)
+                } }
+                for family in Self.families {
+                    var found = [Int8](repeating: 0x3C, count: count + 1)
+                    var window = g
+                    x.withUnsafeBufferPointer { xb in found.withUnsafeMutableBufferPointer { yb in
+                        if isMax { minnow_max_pool_int8_kernel(family, xb.baseAddress!, &window, lower, upper, yb.baseAddress!) }
+                        else { minnow_average_pool_int8_kernel(family, xb.baseAddress!, &window, lower, upper, yb.baseAddress!) }
+                    } }
+                    XCTAssertEqual(found, expected, "\(Self.name(family)) \(isMax ? "max" : "average") trial \(trial) \(g)")
+                    if g.pad_top == 0 && g.pad_left == 0 {  // in place: output over the input
+                        var buffer = x + [Int8](repeating: 0, count: max(0, count - x.count))
+                        buffer.withUnsafeMutableBufferPointer { b in
+                            if isMax { minnow_max_pool_int8_kernel(family, b.baseAddress!, &window, lower, upper, b.baseAddress!) }
+                            else { minnow_average_pool_int8_kernel(family, b.baseAddress!, &window, lower, upper, b.baseAddress!) }
+                        }
+                        XCTAssertEqual(Array(buffer[0..<count]), Array(expected[0..<count]),
+                                       "\(Self.name(family)) in place trial \(trial) \(g)")
+                    }
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertEqual(checked, 600 * Self.families.count)
+    }
 }

@@ -30,6 +30,15 @@ void minnow_max_pool_int8(const int8_t *x, const minnow_window *g, int32_t lower
 /// clamped to lower…upper. Same aliasing rule as max pooling.
 void minnow_average_pool_int8(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper, int8_t *y);
 
+/// `minnow_max_pool_int8` / `minnow_average_pool_int8` with the code of kernel family `kernel`
+/// (`minnow_qgemm_kernel_name`; AVX-512BW for avx512vnni, AVX2 for avx2, portable C with the
+/// baseline SSE2/NEON for the others; unsupported values: the best family). Same bytes for
+/// every family; the plain functions use the best family within the kernel limit.
+void minnow_max_pool_int8_kernel(int kernel, const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper,
+                                 int8_t *y);
+void minnow_average_pool_int8_kernel(int kernel, const int8_t *x, const minnow_window *g, int32_t lower,
+                                     int32_t upper, int8_t *y);
+
 /// Unfolds `pixels` output pixels starting at `first_pixel` (row-major over the output) into
 /// `dst`: one row of K = kernel_height·kernel_width·channels bytes per pixel, (ky, kx, c) order,
 /// padding cells set to `pad`.
