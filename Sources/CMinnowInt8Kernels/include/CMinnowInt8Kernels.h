@@ -128,14 +128,22 @@ typedef struct minnow_int8_rnn {
 
 /// Recurrent kernel families (`minnow_int8_rnn_kernel_supported` says which run on this CPU).
 enum {
-    MINNOW_RNN_AVX512 = 1,  ///< x86 AVX-512 F/BW/VL: 16-row `vpmaddwd` GEMVs, 16-unit vector gates.
+    MINNOW_RNN_AVX512 = 1,   ///< x86 AVX-512 F/BW/VL: 16-row `vpmaddwd` GEMVs, 16-unit vector gates.
+    MINNOW_RNN_AVX2 = 2,     ///< x86 AVX2: 8-row `vpmaddwd` GEMVs, 8-unit vector gates.
+    MINNOW_RNN_NEON = 3,     ///< AArch64 NEON: `smlal` GEMVs on int16, 4-unit vector gates.
+    MINNOW_RNN_NEONDOT = 4,  ///< AArch64 dot product: `sdot` GEMVs on the int16 vectors' bytes.
 };
 
-/// Whether family `kernel` is compiled in and the running CPU can execute it.
+/// Whether family `kernel` is compiled in and the running CPU can execute it (whatever the
+/// kernel limit says).
 int minnow_int8_rnn_kernel_supported(int kernel);
 
-/// The fastest supported family, or 0 when none is (callers then use the Swift kernels).
+/// The fastest supported family within the kernel limit, or 0 when none is (callers then use
+/// the Swift kernels).
 int minnow_int8_rnn_best_kernel(void);
+
+/// A short name such as "avx2" (NULL for unknown values).
+const char *minnow_int8_rnn_kernel_name(int kernel);
 
 /// Runs an int8 LSTM with family `kernel` (must be supported). `scratch` has the Swift
 /// kernel's layout and size: int16 `[h (H), c (H), h' (H), v_x (F)]`, 16-byte aligned.

@@ -238,6 +238,11 @@ public struct Int8RecurrentKernel: Hashable, Sendable, CustomStringConvertible {
 
     /// x86 AVX-512 F/BW/VL: 16-row `vpmaddwd` GEMVs and 16-unit vector gate math.
     public static let avx512 = Int8RecurrentKernel(rawValue: 1)
+    /// x86 AVX2: 8-row `vpmaddwd` GEMVs and 8-unit vector gate math.
+    public static let avx2 = Int8RecurrentKernel(rawValue: 2)
+    /// AArch64 NEON (`smlal`) and dot product (`sdot`) GEMVs, 4-unit vector gate math.
+    public static let neon = Int8RecurrentKernel(rawValue: 3)
+    public static let neonDot = Int8RecurrentKernel(rawValue: 4)
 
     /// The fastest family this CPU supports, or `nil` (the Swift kernels then run).
     public static let best: Int8RecurrentKernel? = {
@@ -247,9 +252,12 @@ public struct Int8RecurrentKernel: Hashable, Sendable, CustomStringConvertible {
 
     /// Every family compiled in and supported by this CPU.
     public static var available: [Int8RecurrentKernel] {
-        [avx512].filter { minnow_int8_rnn_kernel_supported($0.rawValue) != 0 }
+        [avx512, avx2, neon, neonDot].filter { minnow_int8_rnn_kernel_supported($0.rawValue) != 0 }
     }
 
-    public var description: String { rawValue == 1 ? "avx512" : "kernel \(rawValue)" }
+    public var description: String {
+        guard let name = minnow_int8_rnn_kernel_name(rawValue) else { return "kernel \(rawValue)" }
+        return String(cString: name)
+    }
 }
 #endif
