@@ -269,6 +269,13 @@ int minnow_conv2d_int8_whole(int kernel, const int8_t *x, const minnow_window *g
         if (minnow_conv2d_indirect_6x8c4__avx2(x, g, pad, packed_weights, n, output, y)) return 1;
         break;  // the image unfolded block by block on the stack, below
 #endif
+#if defined(__aarch64__)
+    case MINNOW_QGEMM_NEON:
+    case MINNOW_QGEMM_NEONDOT:
+        if (minnow_conv2d_indirect__neon(kernel == MINNOW_QGEMM_NEONDOT, x, g, pad, packed_weights, n, output, y))
+            return 1;
+        break;
+#endif
     default:
         return 0;
     }

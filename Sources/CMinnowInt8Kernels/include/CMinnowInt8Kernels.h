@@ -152,6 +152,12 @@ void minnow_int8_lstm(int kernel, const minnow_int8_rnn *k, const int8_t *x, int
 /// Runs an int8 GRU; scratch int16 `[h (H), h' (H), v_x (F)]`.
 void minnow_int8_gru(int kernel, const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch);
 
+/// Plain-loop twins of `minnow_int8_lstm` / `minnow_int8_gru` (same contract and scratch; the
+/// bytes of the Swift `portable` kernels): what every family is checked against, also in the
+/// AArch64 twin harness (firmware-sim/kernel-twins).
+void minnow_int8_lstm_reference(const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch);
+void minnow_int8_gru_reference(const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch);
+
 #ifdef __cplusplus
 }
 #endif
