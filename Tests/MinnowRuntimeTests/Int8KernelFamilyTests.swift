@@ -219,4 +219,85 @@ final class Int8KernelFamilyTests: XCTestCase {
         }
         XCTAssertEqual(checked, 600 * Self.families.count)
     }
+
+    // MARK: LSTM / GRU
+
+    /// The C reference twins (`minnow_int8_lstm_reference`, `minnow_int8_gru_reference`, which
+    /// the AArch64 twin harness checks the NEON families against) and every C family this CPU
+    /// runs, called directly, against the portable Swift kernels: outputs and state, fresh and
+    /// carried over, including saturating operands.
+    func testRecurrentReferenceTwinAndFamiliesMatchPortableSwift() {
+        let families = (1...4).map(Int32.init).filter { minnow_int8_rnn_kernel_supported($0) != 0 }
+        var rng = Int8RNNRandom(seed: 163)
+        var checked = 0
+        for (index, (steps, features, units, sequences)) in Int8RecurrentSpeedKernelTests.shapes.enumerated() {
+            for gates in [4, 3] {
+                var op = RandomRecurrentOp(gates: gates, steps: steps, features: features, units: units, rng: &rng)
+                if index % 3 == 2 { op = op.saturated(rng: &rng) }
+                let x = Int8RecurrentSpeedKernelTests.inputs(op, rng: &rng)
+                let scratchBytes = gates == 4 ? Int8LSTMKernel.scratchBytes(units: units, features: features)
+                                              : Int8GRUKernel.scratchBytes(units: units, features: features)
+                let outCount = sequences ? steps * units : units
+                let stateBytes = 2 * units * (gates == 4 ? 3 : 2)
+                /// Two calls (fresh state, then carried over) of `body(scratch, y)`: outputs + state.
+                func run(_ body: (UnsafeMutableRawPointer, UnsafeMutablePointer<Int8>) -> Void) -> [[UInt8]] {
+                    let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 16)
+                    defer { scratch.deallocate() }
+                    scratch.initializeMemory(as: UInt8.self, repeating: 0, count: scratchBytes)
+                    var results: [[UInt8]] = []
+                    for _ in 0..<2 {
+                        var y = [Int8](repeating: 99, count: outCount)
+                        y.withUnsafeMutableBufferPointer { body(scratch, $0.baseAddress!) }
+                        results.append(y.map { UInt8(bitPattern: $0) })
+                        results.append(Array(UnsafeRawBufferPointer(start: scratch, count: stateBytes)))
+                    }
+                    return results
+                }
+                FixedPointActivations.sigmoidTable.withUnsafeBufferPointer { table in
+                    x.withUnsafeBufferPointer { xb in
+                        let xp = xb.baseAddress!
+                        let name = "\(gates == 4 ? "LSTM" : "GRU") T=\(steps) F=\(features) H=\(units) seq=\(sequences)"
+                        var expected: [[UInt8]] = []
+                        var c = minnow_int8_rnn()
+                        if gates == 4 {
+                            op.withLSTM(sequences: sequences) { k in
+                                expected = run { Int8LSTMKernel.portable(k, input: xp, output: $1, scratch: $0) }
+                                c = minnow_int8_rnn(steps: k.steps, features: k.features, units: k.units,
+                                                    return_sequences: sequences ? 1 : 0, input_weights: k.inputWeights,
+                                                    recurrent_weights: k.recurrentWeights, bias: k.bias, recurrent_bias: nil,
+                                                    row_exponents: k.rowExponents, parameters: k.parameters,
+                                                    sigmoid_table: table.baseAddress)
+                                XCTAssertEqual(run { minnow_int8_lstm_reference(&c, xp, $1, $0) }, expected, "C reference \(name)")
+                                for family in families {
+                                    XCTAssertEqual(run { minnow_int8_lstm(family, &c, xp, $1, $0) }, expected,
+                                                   "\(String(cString: minnow_int8_rnn_kernel_name(family))) \(name)")
+                                }
+                            }
+                        } else {
+                            op.withGRU(sequences: sequences) { k in
+                                expected = run { Int8GRUKernel.portable(k, input: xp, output: $1, scratch: $0) }
+                                c = minnow_int8_rnn(steps: k.steps, features: k.features, units: k.units,
+                                                    return_sequences: sequences ? 1 : 0, input_weights: k.inputWeights,
+                                                    recurrent_weights: k.recurrentWeights, bias: k.inputBias,
+                                                    recurrent_bias: k.recurrentBias, row_exponents: k.rowExponents,
+                                                    parameters: k.parameters, sigmoid_table: table.baseAddress)
+                                XCTAssertEqual(run { minnow_int8_gru_reference(&c, xp, $1, $0) }, expected, "C reference \(name)")
+                                for family in families {
+                                    XCTAssertEqual(run { minnow_int8_gru(family, &c, xp, $1, $0) }, expected,
+                                                   "\(String(cString: minnow_int8_rnn_kernel_name(family))) \(name)")
+                                }
+                            }
+                        }
+                        checked += 1
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(checked, 2 * Int8RecurrentSpeedKernelTests.shapes.count)
+        #if arch(x86_64)
+        if minnow_int8_isa_detected() & UInt32(MINNOW_ISA_AVX2) != 0 {
+            XCTAssertTrue(families.contains(Int32(MINNOW_RNN_AVX2)), "AVX2 CPU without the AVX2 recurrent family")
+        }
+        #endif
+    }
 }
