@@ -98,6 +98,10 @@ AVX2_TARGET void minnow_qgemm_pack_rows__avx2(const int8_t *a, size_t lda, size_
 /// rows the tiles read (2·kp bytes per row, consecutive).
 AVX2_TARGET void minnow_qgemm_widen_rows__avx2(const uint8_t *src, size_t src_stride, size_t rows, size_t kp,
                                                uint16_t *dst) {
+    if (src_stride == kp) {  // consecutive rows (im2col blocks): one flat run
+        kp *= rows;
+        rows = 1;
+    }
     for (size_t r = 0; r < rows; r++, src += src_stride, dst += kp) {
         size_t i = 0;
         for (; i + 16 <= kp; i += 16)

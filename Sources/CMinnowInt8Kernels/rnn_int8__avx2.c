@@ -26,20 +26,34 @@ RNN2_INLINE __m256i rnn2_reduce8(const __m256i v[8]) {
 /// 16 int8 weights at p widened to int16.
 RNN2_INLINE __m256i rnn2_w16(const int8_t *p) { return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)p)); }
 
+/// A vector's last 16 values with those a partial last chunk of 16 already counted set to 0
+/// (see `rnn2_gemv8`), made once per step.
+typedef struct {
+    int16_t v[16];
+} rnn2_tail;
+
+static inline void rnn2_tail_make(const int16_t *v, size_t len, rnn2_tail *t) {
+    memset(t->v, 0, sizeof t->v);
+    if (len >= 16) {
+        const size_t done = 16 - len % 16;  // values len − 16 … len − 16 + done − 1 are counted
+        if (len % 16 != 0) memcpy(t->v + done, v + len - 16 + done, (16 - done) * sizeof(int16_t));
+    } else {
+        memcpy(t->v, v, len * sizeof(int16_t));
+    }
+}
+
 /// Lane r < rows: Σ_k w[r·stride + k] · v[k] for k < len (exact int32). Lanes ≥ rows repeat the
 /// last row (callers ignore them). Never reads outside a row: a partial last chunk of 16 is
-/// read as the row's last 16 bytes against v's last 16 values with the overlap zeroed, and
-/// rows shorter than 16 through a zero-padded copy.
-RNN2_INLINE __m256i rnn2_gemv8(const int8_t *w, size_t stride, size_t len, const int16_t *v, size_t rows) {
-    __m256i acc[8];
-    for (int r = 0; r < 8; r++) acc[r] = _mm256_setzero_si256();
+/// read as the row's last 16 bytes against `tail` (v's last 16 values, the overlap zeroed),
+/// and rows shorter than 16 through a zero-padded copy.
+RNN2_INLINE __m256i rnn2_gemv8(const int8_t *w, size_t stride, size_t len, const int16_t *v, const rnn2_tail *tail,
+                               size_t rows) {
     if (len == 0) return _mm256_setzero_si256();
     const int8_t *row[8];
-    for (size_t r = 0; r < 8; r++) row[r] = w + (r < rows ? r : rows - 1) * stride;
+    for (size_t r = 0; r < 8; r++) row[r] = w + (rows >= 8 || r < rows ? r : rows - 1) * stride;
+    __m256i acc[8];
     if (len < 16) {
-        int16_t vt[16] = {0};
-        memcpy(vt, v, len * sizeof(int16_t));
-        const __m256i vk = _mm256_loadu_si256((const __m256i *)vt);
+        const __m256i vk = _mm256_loadu_si256((const __m256i *)tail->v);
         for (int r = 0; r < 8; r++) {
             int8_t wt[16] = {0};
             memcpy(wt, row[r], len);
@@ -47,17 +61,14 @@ RNN2_INLINE __m256i rnn2_gemv8(const int8_t *w, size_t stride, size_t len, const
         }
         return rnn2_reduce8(acc);
     }
+    for (int r = 0; r < 8; r++) acc[r] = _mm256_setzero_si256();
     size_t k0 = 0;
     for (; k0 + 16 <= len; k0 += 16) {
         const __m256i vk = _mm256_loadu_si256((const __m256i *)(v + k0));
         for (int r = 0; r < 8; r++) acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(rnn2_w16(row[r] + k0), vk));
     }
-    if (k0 < len) {  // values len − 16 … len − 1, the first 16 − (len − k0) of them already counted
-        const size_t done = 16 - (len - k0);
-        int16_t vt[16];
-        memcpy(vt, v + len - 16, sizeof vt);
-        for (size_t i = 0; i < done; i++) vt[i] = 0;
-        const __m256i vk = _mm256_loadu_si256((const __m256i *)vt);
+    if (k0 < len) {
+        const __m256i vk = _mm256_loadu_si256((const __m256i *)tail->v);
         for (int r = 0; r < 8; r++)
             acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(rnn2_w16(row[r] + len - 16), vk));
     }
@@ -106,11 +117,10 @@ RNN2_INLINE __m128i rnn2_finish4(__m256i sum, const rnn2_gate_scale *g, __m256i 
 /// (if use_h), rounded, shifted, biased (int64 bias halves) and clamped, as `GateScale`.
 RNN2_INLINE __m256i rnn2_pre_activation8(__m256i ax, __m256i ah, int use_x, int use_h, const rnn2_gate_scale *g,
                                          const uint8_t *exponents, size_t rows, __m256i bias_lo, __m256i bias_hi) {
-    uint8_t e8[8] = {0};
-    memcpy(e8, exponents, rows < 8 ? rows : 8);
-    int32_t e4lo, e4hi;
-    memcpy(&e4lo, e8, 4);
-    memcpy(&e4hi, e8 + 4, 4);
+    int64_t e8 = 0;
+    if (rows >= 8) memcpy(&e8, exponents, 8);
+    else for (size_t r = 0; r < rows; r++) e8 |= (int64_t)exponents[r] << (8 * r);
+    const int32_t e4lo = (int32_t)e8, e4hi = (int32_t)(e8 >> 32);
     const __m256i e_lo = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(e4lo)), e_hi = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(e4hi));
     const __m256i seven = _mm256_set1_epi64x(7), low4 = _mm256_set1_epi64x(15);
     __m256i sum_lo = _mm256_setzero_si256(), sum_hi = _mm256_setzero_si256();
@@ -159,6 +169,7 @@ RNN2_INLINE __m256i rnn2_clamp32(__m256i v, int32_t lo, int32_t hi) {
 
 /// `rows` (≤ 8) int32 values at p (int16 state) / from v (stored as int16).
 RNN2_INLINE __m256i rnn2_load_i16(const int16_t *p, size_t rows) {
+    if (rows >= 8) return _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)p));
     int16_t t[8] = {0};
     memcpy(t, p, (rows < 8 ? rows : 8) * sizeof(int16_t));
     return _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)t));
@@ -166,12 +177,14 @@ RNN2_INLINE __m256i rnn2_load_i16(const int16_t *p, size_t rows) {
 
 RNN2_INLINE void rnn2_store_i16(int16_t *p, __m256i v, size_t rows) {
     const __m128i packed = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    if (rows >= 8) { _mm_storeu_si128((__m128i *)p, packed); return; }
     int16_t t[8];
     _mm_storeu_si128((__m128i *)t, packed);
     memcpy(p, t, (rows < 8 ? rows : 8) * sizeof(int16_t));
 }
 
 RNN2_INLINE __m256i rnn2_load_i32(const int32_t *p, size_t rows) {
+    if (rows >= 8) return _mm256_loadu_si256((const __m256i *)p);
     int32_t t[8] = {0};
     memcpy(t, p, (rows < 8 ? rows : 8) * sizeof(int32_t));
     return _mm256_loadu_si256((const __m256i *)t);
@@ -189,13 +202,16 @@ void minnow_int8_lstm__avx2(const minnow_int8_rnn *k, const int8_t *x, int8_t *y
     for (size_t t = 0; t < k->steps; t++) {
         // Steps whose inputs all sit at the zero point (blank image rows) add nothing.
         const size_t input_len = minnow_rnn_load_step(x + t * F, F, zero_point, vx) ? F : 0;
+        rnn2_tail tx, th_;
+        rnn2_tail_make(vx, F, &tx);
+        rnn2_tail_make(h, H, &th_);
         for (size_t j0 = 0; j0 < H; j0 += 8) {
             const size_t rows = H - j0 < 8 ? H - j0 : 8;
             __m256i z[4];
             for (int g = 0; g < 4; g++) {
                 const size_t row0 = (size_t)g * H + j0;
-                const __m256i ax = rnn2_gemv8(k->input_weights + row0 * F, F, input_len, vx, rows);
-                const __m256i ah = rnn2_gemv8(k->recurrent_weights + row0 * H, H, H, h, rows);
+                const __m256i ax = rnn2_gemv8(k->input_weights + row0 * F, F, input_len, vx, &tx, rows);
+                const __m256i ah = rnn2_gemv8(k->recurrent_weights + row0 * H, H, H, h, &th_, rows);
                 const __m256i b = rnn2_load_i32(k->bias + row0, rows);
                 z[g] = rnn2_pre_activation8(ax, ah, 1, 1, &scale[g], k->row_exponents + row0, rows, rnn2_lo64(b),
                                             rnn2_hi64(b));
@@ -230,13 +246,16 @@ void minnow_int8_gru__avx2(const minnow_int8_rnn *k, const int8_t *x, int8_t *y,
     const uint8_t *ex = k->row_exponents;
     for (size_t t = 0; t < k->steps; t++) {
         const size_t input_len = minnow_rnn_load_step(x + t * F, F, zero_point, vx) ? F : 0;
+        rnn2_tail tx, th_;
+        rnn2_tail_make(vx, F, &tx);
+        rnn2_tail_make(h, H, &th_);
         for (size_t j0 = 0; j0 < H; j0 += 8) {
             const size_t rows = H - j0 < 8 ? H - j0 : 8;
             __m256i ax[3], ah[3];
             for (int g = 0; g < 3; g++) {
                 const size_t row0 = (size_t)g * H + j0;
-                ax[g] = rnn2_gemv8(k->input_weights + row0 * F, F, input_len, vx, rows);
-                ah[g] = rnn2_gemv8(k->recurrent_weights + row0 * H, H, H, h, rows);
+                ax[g] = rnn2_gemv8(k->input_weights + row0 * F, F, input_len, vx, &tx, rows);
+                ah[g] = rnn2_gemv8(k->recurrent_weights + row0 * H, H, H, h, &th_, rows);
             }
             const size_t jz = j0, jr = H + j0, jn = 2 * H + j0;
             const __m256i bxz = rnn2_load_i32(bx + jz, rows), bhz = rnn2_load_i32(bh + jz, rows);
