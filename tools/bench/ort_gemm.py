@@ -57,19 +57,19 @@ def ort_session(m, k, n, rng):
 
 
 def cpu_model():
-    """The CPU's model name and its int8-relevant flags, from /proc/cpuinfo (Linux)."""
-    name, flags = "unknown CPU", set()
+    """The CPU's model name, family and model, and its int8-relevant flags, from /proc/cpuinfo."""
+    fields = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 key, _, value = line.partition(":")
-                key = key.strip()
-                if key in ("model name", "Model name") and name == "unknown CPU":
-                    name = value.strip()
-                elif key in ("flags", "Features") and not flags:
-                    flags = set(value.split())
+                fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
+    name = fields.get("model name") or fields.get("Model name") or "unknown CPU"
+    if "cpu family" in fields and "model" in fields:
+        name += f" (family {fields['cpu family']}, model {fields['model']})"
+    flags = set((fields.get("flags") or fields.get("Features") or "").split())
     notable = [f for f in ("avx2", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "asimddp") if f in flags]
     return name, notable
 

@@ -402,14 +402,19 @@ def measure(args, presets, x_train, y_train, image, input_path, log):
 
 def cpu_model():
     """The CPU's model name from /proc/cpuinfo (Linux), or platform's answer."""
+    fields = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 key, _, value = line.partition(":")
-                if key.strip() in ("model name", "Model name"):
-                    return value.strip()
+                fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
+    name = fields.get("model name") or fields.get("Model name")
+    if name:
+        if "cpu family" in fields and "model" in fields:
+            name += f" (family {fields['cpu family']}, model {fields['model']})"
+        return name
     import platform
     return platform.processor() or platform.machine()
 
