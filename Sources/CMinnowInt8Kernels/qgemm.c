@@ -132,11 +132,14 @@ void minnow_qgemm_prepacked(int kernel, size_t m, size_t n, size_t k,
     const size_t panel_stride = 64 * kgroups;
     if (cfg.a_bytes == 2 && kp > 0) {
         // Rows widened to u16 a block at a time (whole tiles when they fit), each block then run
-        // against every panel; rows longer than the buffer go through the scalar C kernel.
+        // against every panel; rows longer than the buffer are read as u8 by a tile that widens
+        // each broadcast.
         _Alignas(64) uint16_t wide[QGEMM_WIDEN_BYTES / 2];
         size_t rows = QGEMM_WIDEN_BYTES / (2 * kp);
         if (rows == 0) {
-            qgemm_config_for(MINNOW_QGEMM_SCALAR, &cfg);
+#if defined(__x86_64__) || defined(__i386__)
+            cfg.block = minnow_qgemm_block_6x8c4u8__avx2;  // the only 16-bit family reads u8 rows too
+#endif
         } else {
             if (rows >= cfg.mr) rows = rows / cfg.mr * cfg.mr;
             for (size_t m0 = 0; m0 < m; m0 += rows) {

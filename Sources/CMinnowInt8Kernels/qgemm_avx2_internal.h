@@ -151,13 +151,14 @@ AVX2_INLINE __m256i avx2_join_halves(__m256i acc0, __m256i acc1) {
 }
 
 /// MR rows × NH halves of a panel (8 channels each, starting at half h0) over activations as
-/// u16 = q + 128, K group g of row r (4 values, 8 bytes) at `rows[r] + koff[g]` (indirect
-/// convolution: the tap's pixel in a padded input) or, with `koff` NULL, at `rows[r] + 8·g`:
+/// u16 = q + 128 (A16; u8 = q ^ 0x80 otherwise, widened per broadcast), K group g of row r (4
+/// values) at `rows[r] + koff[g]` (indirect convolution: the tap's pixel in a padded input) or,
+/// with `koff` NULL, at `rows[r] + 8·g` (u8: 4·g):
 /// 2·MR·NH accumulators (12 at most, of 16 ymm registers), per K group NH·2 weight widenings, MR activation broadcasts and 2·MR·NH `vpmaddwd` + `vpaddd`. `lanes` is the
 /// panel's channel count (< 16 only for the matrix's last panel), `gs` its group stride.
-AVX2_INLINE void avx2_tile_rows(const size_t MR, const size_t NH, const int PARTIAL, size_t kgroups,
-                                const uint8_t *const *rows, const ptrdiff_t *koff, const int8_t *w, size_t gs,
-                                size_t lanes, size_t h0, __m256i sums[6][2]) {
+AVX2_INLINE void avx2_tile_rows_a(const size_t MR, const size_t NH, const int PARTIAL, const int A16, size_t kgroups,
+                                  const uint8_t *const *rows, const ptrdiff_t *koff, const int8_t *w, size_t gs,
+                                  size_t lanes, size_t h0, __m256i sums[6][2]) {
     __m256i acc[6][2][2];
     for (size_t r = 0; r < MR; r++)
         for (size_t h = 0; h < NH; h++) acc[r][h][0] = acc[r][h][1] = _mm256_setzero_si256();
@@ -168,9 +169,9 @@ AVX2_INLINE void avx2_tile_rows(const size_t MR, const size_t NH, const int PART
             const size_t half_lanes = !PARTIAL ? 8 : lanes >= 8 * (h0 + h) ? lanes - 8 * (h0 + h) : 0;
             avx2_load_w8(wp + 32 * h, half_lanes, &wv[h][0], &wv[h][1]);
         }
-        const ptrdiff_t off = koff != NULL ? koff[g] : (ptrdiff_t)(8 * g);
+        const ptrdiff_t off = koff != NULL ? koff[g] : (ptrdiff_t)((A16 ? 8 : 4) * g);
         for (size_t r = 0; r < MR; r++) {
-            const __m256i av = avx2_broadcast_u16x4(rows[r] + off);
+            const __m256i av = A16 ? avx2_broadcast_u16x4(rows[r] + off) : avx2_broadcast_u8x4(rows[r] + off);
             for (size_t h = 0; h < NH; h++) {
                 acc[r][h][0] = _mm256_add_epi32(acc[r][h][0], _mm256_madd_epi16(wv[h][0], av));
                 acc[r][h][1] = _mm256_add_epi32(acc[r][h][1], _mm256_madd_epi16(wv[h][1], av));
@@ -179,6 +180,13 @@ AVX2_INLINE void avx2_tile_rows(const size_t MR, const size_t NH, const int PART
     }
     for (size_t r = 0; r < MR; r++)
         for (size_t h = 0; h < NH; h++) sums[r][h] = avx2_join_halves(acc[r][h][0], acc[r][h][1]);
+}
+
+/// `avx2_tile_rows_a` over u16 activations (the packed GEMM rows and the indirect convolution).
+AVX2_INLINE void avx2_tile_rows(const size_t MR, const size_t NH, const int PARTIAL, size_t kgroups,
+                                const uint8_t *const *rows, const ptrdiff_t *koff, const int8_t *w, size_t gs,
+                                size_t lanes, size_t h0, __m256i sums[6][2]) {
+    avx2_tile_rows_a(MR, NH, PARTIAL, 1, kgroups, rows, koff, w, gs, lanes, h0, sums);
 }
 
 #endif

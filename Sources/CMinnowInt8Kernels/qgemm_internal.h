@@ -40,6 +40,8 @@ int minnow_conv2d_indirect_6x8c4__avx2(const int8_t *x, const struct minnow_wind
                                        const int8_t *packed_weights, size_t n, const minnow_qgemm_output *o, int8_t *y);
 int minnow_dwconv_8c__avx2(const int8_t *x, const struct minnow_window *g, size_t multiplier, int8_t pad,
                            const int8_t *weights, const minnow_qgemm_output *o, int8_t *y);
+void minnow_qgemm_block_6x8c4u8__avx2(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
+                                      size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
 void minnow_qgemm_pack_rows__avx2(const int8_t *a, size_t lda, size_t rows, size_t k, size_t kp, uint8_t *dst);
 void minnow_qgemm_widen_rows__avx2(const uint8_t *src, size_t src_stride, size_t rows, size_t kp, uint16_t *dst);
 void minnow_qgemm_ukernel_6x64c4__avx512vnni(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,

@@ -76,6 +76,36 @@ AVX2_TARGET void minnow_qgemm_block_6x8c4__avx2(size_t m, size_t nc, size_t kgro
     }
 }
 
+/// `minnow_qgemm_block_6x8c4__avx2` over u8 rows (q ^ 0x80, 4·kgroups bytes each): the
+/// prepacked GEMM's rows when they are too long to widen on the stack (K over 8192). Each
+/// broadcast widens its 4 values (one more shuffle per row and K group).
+AVX2_TARGET void minnow_qgemm_block_6x8c4u8__avx2(size_t m, size_t nc, size_t kgroups,
+                                                  const uint8_t *a, size_t a_stride,
+                                                  const int8_t *w, size_t panel_stride,
+                                                  const minnow_qgemm_output *o, size_t n0,
+                                                  int8_t *c, size_t ldc) {
+    (void)panel_stride;
+    const size_t gs = nc * 4;
+    __m256i sums[6][2];
+    for (size_t h = 0; h * 8 < nc; h++) {
+        const size_t count = nc - 8 * h < 8 ? nc - 8 * h : 8;
+        avx2_fast_consts k;
+        const int fast = avx2_fast_consts_load(o, n0 + 8 * h, count, &k);
+        for (size_t m0 = 0; m0 < m; m0 += 6) {
+            const size_t mr = m - m0 < 6 ? m - m0 : 6;
+            const uint8_t *rows[6];
+            for (size_t r = 0; r < mr; r++) rows[r] = a + (m0 + r) * a_stride;
+            for (size_t r = mr; r < 6; r++) rows[r] = rows[mr - 1];
+            // Always 6 rows (the extra ones repeat the last row and are not stored).
+            if (nc < 16) avx2_tile_rows_a(6, 1, 1, 0, kgroups, rows, NULL, w, gs, nc, h, sums);
+            else avx2_tile_rows_a(6, 1, 0, 0, kgroups, rows, NULL, w, gs, nc, h, sums);
+            __m256i s[6];
+            for (size_t r = 0; r < mr; r++) s[r] = sums[r][0];
+            avx2_output_rows(s, mr, count, fast, &k, o, n0 + 8 * h, c + m0 * ldc + 8 * h, ldc);
+        }
+    }
+}
+
 /// Packs rows of A as u16 = q + 128 (= (q ^ 0x80) zero-extended), K zero-padded to kp values:
 /// row r at dst + 2·kp·r.
 AVX2_TARGET void minnow_qgemm_pack_rows__avx2(const int8_t *a, size_t lda, size_t rows, size_t k, size_t kp,

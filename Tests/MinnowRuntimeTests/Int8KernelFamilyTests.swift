@@ -52,6 +52,44 @@ final class Int8KernelFamilyTests: XCTestCase {
         #endif
     }
 
+    // MARK: GEMM edges
+
+    /// `minnow_qgemm_prepacked` with rows longer than the 16 KiB the AVX2 family widens them into
+    /// (K > 8192: its tile then reads the u8 rows directly), and just below, for every family.
+    func testPrepackedGemmWithVeryLongRowsMatchesReference() {
+        var rng = IntRandom(seed: 164)
+        for k in [8209, 8191] {
+            let m = 7, n = 20, kp = 4 * ((k + 3) / 4)
+            let a = rng.int8s(m * k), w = rng.int8s(n * k)
+            let packed = WeightPacking.pack(w, channels: n, depth: k)
+            let bias = (0..<n).map { _ in Int32(rng.int(-100_000...100_000)) }
+            let scales = (0..<n).map { _ in referenceMultiplier((0.2 + rng.unit()) / (128 * 91)) }
+            let mults = scales.map { $0.multiplier }, shifts = scales.map { $0.shift }
+            bias.withUnsafeBufferPointer { b in mults.withUnsafeBufferPointer { mu in shifts.withUnsafeBufferPointer { sh in
+                packed.withUnsafeBufferPointer { pw in a.withUnsafeBufferPointer { ab in
+                    let stage = Int8OutputStage(bias: b.baseAddress!, multipliers: mu.baseAddress!, shifts: sh.baseAddress!,
+                                                outputZeroPoint: -3, lowerBound: -128, upperBound: 127)
+                    var expected = [Int8](repeating: 0, count: m * n)
+                    expected.withUnsafeMutableBufferPointer {
+                        Int8Gemm.reference(m: m, n: n, k: k, a: ab.baseAddress!, lda: k, packedWeights: pw.baseAddress!,
+                                           output: stage, c: $0.baseAddress!, ldc: n)
+                    }
+                    for family in Self.families {
+                        let flip: UInt8 = minnow_qgemm_unsigned_activations(family) != 0 ? 0x80 : 0
+                        var rows = [UInt8](repeating: 0, count: m * kp)
+                        for r in 0..<m { for i in 0..<k { rows[r * kp + i] = UInt8(bitPattern: a[r * k + i]) ^ flip } }
+                        var found = [Int8](repeating: 0x3C, count: m * n)
+                        var c = stage.cStage
+                        rows.withUnsafeBufferPointer { rb in found.withUnsafeMutableBufferPointer { fb in
+                            minnow_qgemm_prepacked(family, m, n, k, rb.baseAddress!, kp, pw.baseAddress!, &c, fb.baseAddress!, n)
+                        } }
+                        XCTAssertEqual(found, expected, "\(Self.name(family)) K=\(k)")
+                    }
+                } }
+            } } }
+        }
+    }
+
     // MARK: Depthwise convolution
 
     /// A random window with Keras padding rules over `channels` channels.
@@ -299,5 +337,13 @@ final class Int8KernelFamilyTests: XCTestCase {
             XCTAssertTrue(families.contains(Int32(MINNOW_RNN_AVX2)), "AVX2 CPU without the AVX2 recurrent family")
         }
         #endif
+    }
+}
+
+extension Int8OutputStage {
+    /// The same parameters as the C kernels take them (the runtime's own conversion is internal).
+    var cStage: minnow_qgemm_output {
+        minnow_qgemm_output(bias: bias, multipliers: multipliers, shifts: shifts, output_zero_point: outputZeroPoint,
+                            lower_bound: lowerBound, upper_bound: upperBound)
     }
 }
