@@ -231,7 +231,7 @@ public struct Int8GemmKernel: Hashable, Sendable, CustomStringConvertible {
 
     /// Portable C, 1×16 tiles.
     public static let scalar = Int8GemmKernel(rawValue: 0)
-    /// x86 AVX2 (`vpmaddwd` on widened int16), 2×16 tiles.
+    /// x86 AVX2 (`vpmaddwd` on widened int16), 6×8 tiles over activations packed as u16.
     public static let avx2 = Int8GemmKernel(rawValue: 1)
     /// x86 AVX-512 VNNI (`vpdpbusd`), 6×64 tiles.
     public static let avx512VNNI = Int8GemmKernel(rawValue: 2)
