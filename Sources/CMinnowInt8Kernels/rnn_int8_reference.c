@@ -43,6 +43,12 @@ static int32_t dot(const int8_t *w, const int16_t *v, size_t len) {
 static int32_t rshift(int32_t v, int s) { return (int32_t)((uint32_t)v + (1u << (s - 1))) >> s; }
 
 void minnow_int8_lstm_reference(const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch) {
+    minnow_int8_rnn copy;
+    if (k->sigmoid_table == NULL) {
+        copy = *k;
+        copy.sigmoid_table = minnow_int8_sigmoid_table;
+        k = &copy;
+    }
     const size_t H = k->units, F = k->features;
     int16_t *h = (int16_t *)scratch, *c = h + H, *h_next = c + H, *vx = h_next + H;
     const int32_t *p = k->parameters;
@@ -76,6 +82,12 @@ void minnow_int8_lstm_reference(const minnow_int8_rnn *k, const int8_t *x, int8_
 }
 
 void minnow_int8_gru_reference(const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch) {
+    minnow_int8_rnn copy;
+    if (k->sigmoid_table == NULL) {
+        copy = *k;
+        copy.sigmoid_table = minnow_int8_sigmoid_table;
+        k = &copy;
+    }
     const size_t H = k->units, F = k->features;
     int16_t *h = (int16_t *)scratch, *h_next = h + H, *vx = h_next + H;
     const int32_t *p = k->parameters;

@@ -260,6 +260,12 @@ final class Int8KernelFamilyTests: XCTestCase {
 
     // MARK: LSTM / GRU
 
+    /// The C kernels' built-in σ̂ table (used when a caller passes none) is the Swift one.
+    func testBuiltInSigmoidTableIsTheContractTable() {
+        let c = withUnsafeBytes(of: minnow_int8_sigmoid_table) { Array($0.bindMemory(to: UInt16.self)) }
+        XCTAssertEqual(c, FixedPointActivations.sigmoidTable)
+    }
+
     /// The C reference twins (`minnow_int8_lstm_reference`, `minnow_int8_gru_reference`, which
     /// the AArch64 twin harness checks the NEON families against) and every C family this CPU
     /// runs, called directly, against the portable Swift kernels: outputs and state, fresh and

@@ -123,8 +123,12 @@ typedef struct minnow_int8_rnn {
     const int32_t *recurrent_bias;    ///< GRU recurrent bias [G·H] (NULL for an LSTM)
     const uint8_t *row_exponents;     ///< [G·H], ex | eh << 4
     const int32_t *parameters;        ///< [2 + 3G]
-    const uint16_t *sigmoid_table;    ///< 257 entries, `FixedPointActivations.sigmoidTable`
+    const uint16_t *sigmoid_table;    ///< 257 entries, `FixedPointActivations.sigmoidTable` (NULL: the built-in copy)
 } minnow_int8_rnn;
+
+/// The σ̂ table of the fixed-point contract, round(32768 · σ(i / 16)) for i in 0…256: the same
+/// values as the Swift `FixedPointActivations.sigmoidTable`.
+extern const uint16_t minnow_int8_sigmoid_table[257];
 
 /// Recurrent kernel families (`minnow_int8_rnn_kernel_supported` says which run on this CPU).
 enum {
