@@ -90,6 +90,51 @@ final class Int8KernelFamilyTests: XCTestCase {
         }
     }
 
+    // MARK: im2col under each kernel limit
+
+    /// `minnow_im2col_int8_packed` picks its code by the limited instruction sets (the VBMI
+    /// gather for 3×3 one-channel windows where allowed): under every family's limit it must
+    /// write the definition's rows, so the AVX2-only and scalar paths run on this host too.
+    func testPackedIm2colUnderEveryKernelLimitMatchesDefinition() {
+        var rng = IntRandom(seed: 165)
+        for family in Self.families {
+            withKernelLimit(family) {
+                for trial in 0..<60 {
+                    var g = Self.randomWindow(&rng, channels: [1, 3, 4, 16][trial % 4], maxSize: 20, maxKernel: 4)
+                    if trial % 2 == 0 {  // 3×3 stride 1 "same" over one channel: the gathered rows
+                        let h = rng.int(1...20), w = rng.int(1...40)
+                        g = minnow_window(input_height: h, input_width: w, channels: 1, kernel_height: 3, kernel_width: 3,
+                                          stride_height: 1, stride_width: 1, output_height: h, output_width: w,
+                                          pad_top: 1, pad_left: 1)
+                    }
+                    let depth = g.kernel_height * g.kernel_width * g.channels, stride = 4 * ((depth + 3) / 4)
+                    let pixels = g.output_height * g.output_width
+                    let first = rng.int(0...(pixels - 1)), count = rng.int(1...(pixels - first))
+                    let pad = Int8(rng.int(-128...127)), flip = trial % 3 != 0
+                    let x = rng.int8s(g.input_height * g.input_width * g.channels)
+                    var expected: [UInt8] = []
+                    for p in first..<(first + count) {
+                        let oy = p / g.output_width, ox = p % g.output_width
+                        for ky in 0..<g.kernel_height { for kx in 0..<g.kernel_width { for ch in 0..<g.channels {
+                            let iy = oy * g.stride_height - g.pad_top + ky, ix = ox * g.stride_width - g.pad_left + kx
+                            let inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width
+                            let q = inside ? x[(iy * g.input_width + ix) * g.channels + ch] : pad
+                            expected.append(UInt8(bitPattern: q) ^ (flip ? 0x80 : 0))
+                        } } }
+                        expected += [UInt8](repeating: 0, count: stride - depth)
+                    }
+                    expected.append(0xA5)
+                    var out = [UInt8](repeating: 0xA5, count: count * stride + 1)
+                    var window = g
+                    x.withUnsafeBufferPointer { xb in out.withUnsafeMutableBufferPointer { ob in
+                        minnow_im2col_int8_packed(xb.baseAddress!, &window, first, count, pad, stride, flip ? 1 : 0, ob.baseAddress!)
+                    } }
+                    XCTAssertEqual(out, expected, "limit \(Self.name(family)) trial \(trial) \(g)")
+                }
+            }
+        }
+    }
+
     // MARK: Depthwise convolution
 
     /// A random window with Keras padding rules over `channels` channels.
