@@ -70,7 +70,8 @@ unsigned minnow_int8_isa(void);
 /// (MINNOW_QGEMM_AVX2: AVX2 only, no AVX-512; MINNOW_QGEMM_SCALAR: portable C; −1: no limit).
 /// Never adds an instruction set the CPU lacks. The initial limit comes from the environment
 /// variable MINNOW_INT8_KERNEL (a family name such as "avx2", see `minnow_qgemm_kernel_name`).
-/// Not synchronized with kernels running on other threads: set it before inference.
+/// Not synchronized with kernels running on other threads: set it before planning and running
+/// models (`minnow_qgemm_scratch_bytes` depends on the family: AVX2 packs activations as u16).
 void minnow_int8_set_kernel_limit(int family);
 
 /// The family the kernel limit names, or −1 when there is no limit.
