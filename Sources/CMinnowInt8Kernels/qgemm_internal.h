@@ -44,8 +44,18 @@ typedef void (*minnow_qgemm_block)(size_t m, size_t nc, size_t kgroups,
 void minnow_qgemm_ukernel_1x16c4__scalar(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
                                          size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
 #if defined(__x86_64__) || defined(__i386__)
-void minnow_qgemm_ukernel_2x16c4__avx2(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
-                                       size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+void minnow_qgemm_ukernel_6x8c4__avx2(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
+                                      size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+void minnow_qgemm_block_6x8c4__avx2(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
+                                    size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+int minnow_conv2d_indirect_6x8c4__avx2(const int8_t *x, const struct minnow_window *g, int8_t pad,
+                                       const int8_t *packed_weights, size_t n, const minnow_qgemm_output *o, int8_t *y);
+int minnow_dwconv_8c__avx2(const int8_t *x, const struct minnow_window *g, size_t multiplier, int8_t pad,
+                           const int8_t *weights, const minnow_qgemm_output *o, int8_t *y);
+void minnow_qgemm_block_6x8c4u8__avx2(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
+                                      size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
+void minnow_qgemm_pack_rows__avx2(const int8_t *a, size_t lda, size_t rows, size_t k, size_t kp, uint8_t *dst);
+void minnow_qgemm_widen_rows__avx2(const uint8_t *src, size_t src_stride, size_t rows, size_t kp, uint16_t *dst);
 void minnow_qgemm_ukernel_6x64c4__avx512vnni(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
                                              size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
 void minnow_qgemm_block_6x64c4__avx512vnni(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
@@ -56,11 +66,22 @@ int minnow_conv2d_indirect_6x64c4__avx512vnni(const int8_t *x, const struct minn
 void minnow_qgemm_pack_rows__avx512(const int8_t *a, size_t lda, size_t rows, size_t k, size_t kp, uint8_t *dst);
 #endif
 #if defined(__aarch64__)
-// Clang compiles the `sdot` kernel for any baseline (target attribute + HWCAP check); GCC 12's
-// arm_neon.h only allows it when the baseline already has the extension (-march=…+dotprod).
-#if defined(__clang__) || defined(__ARM_FEATURE_DOTPROD)
+// The `sdot` kernels compile for any baseline with a target attribute (callers check HWCAP
+// first): Clang takes "dotprod"; GCC 12's arm_neon.h wants the whole architecture named.
+#if defined(__clang__) || defined(__GNUC__) || defined(__ARM_FEATURE_DOTPROD)
 #define MINNOW_HAVE_NEONDOT 1
 #endif
+#if defined(__ARM_FEATURE_DOTPROD)
+#define MINNOW_DOTPROD_TARGET
+#elif defined(__clang__)
+#define MINNOW_DOTPROD_TARGET __attribute__((target("dotprod")))
+#else
+#define MINNOW_DOTPROD_TARGET __attribute__((target("arch=armv8.2-a+dotprod")))
+#endif
+int minnow_conv2d_indirect__neon(int dot, const int8_t *x, const struct minnow_window *g, int8_t pad,
+                                 const int8_t *packed_weights, size_t n, const minnow_qgemm_output *o, int8_t *y);
+int minnow_dwconv_8c__neon(const int8_t *x, const struct minnow_window *g, size_t multiplier, int8_t pad,
+                           const int8_t *weights, const minnow_qgemm_output *o, int8_t *y);
 void minnow_qgemm_ukernel_2x16c4__neon(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,
                                        size_t, const minnow_qgemm_output *, size_t, int8_t *, size_t);
 void minnow_qgemm_ukernel_4x16c4__neondot(size_t, size_t, size_t, const uint8_t *, size_t, const int8_t *,

@@ -1,5 +1,5 @@
 #if defined(__aarch64__)
-#include "qgemm_internal.h"
+#include "neon_internal.h"
 
 #include <arm_neon.h>
 
@@ -50,6 +50,6 @@ void minnow_qgemm_ukernel_2x16c4__neon(size_t mr, size_t nc, size_t kgroups,
         vst1q_s32(out[0] + 4 * j, vaddq_s32(s0, offset));
         vst1q_s32(out[1] + 4 * j, vaddq_s32(s1, offset));
     }
-    minnow_qgemm_store_block(&out[0][0], 16, mr, nc, o, n0, c, ldc);
+    neon_store_block(&out[0][0], 16, mr, nc, o, n0, c, ldc);
 }
 #endif

@@ -2,13 +2,9 @@
 #if defined(__aarch64__) && defined(MINNOW_HAVE_NEONDOT)
 
 // Compiled for the dot product extension whatever the -march baseline; callers check HWCAP first.
-#if defined(__clang__)
-#define DOTPROD_TARGET __attribute__((target("dotprod")))
-#else
-#define DOTPROD_TARGET
-#endif
+#define DOTPROD_TARGET MINNOW_DOTPROD_TARGET
 
-#include <arm_neon.h>
+#include "neon_internal.h"
 
 /// Up to 4 rows × 16 channels with ARMv8.2 `sdot` (s8 × s8 → s32, 4 products per lane).
 /// The rows are the raw int8 activations q, so `Σ (q + 128)·w = Σ q·w + 128·Σ w`: a fifth
@@ -60,6 +56,6 @@ void minnow_qgemm_ukernel_4x16c4__neondot(size_t mr, size_t nc, size_t kgroups,
         vst1q_s32(out[2] + 4 * j, vaddq_s32(acc2[j], offset));
         vst1q_s32(out[3] + 4 * j, vaddq_s32(acc3[j], offset));
     }
-    minnow_qgemm_store_block(&out[0][0], 16, mr, nc, o, n0, c, ldc);
+    neon_store_block(&out[0][0], 16, mr, nc, o, n0, c, ldc);
 }
 #endif

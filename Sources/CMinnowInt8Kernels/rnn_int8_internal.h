@@ -5,11 +5,19 @@
  * contract documented on the Swift `Int8LSTMKernel` (all wrapping arithmetic done in unsigned
  * types so it matches Swift's `&+`/`&*`/`&<<` bit for bit). */
 
-#include "CMinnowInt8Kernels.h"
+#include "qgemm_internal.h"  // MINNOW_HAVE_NEONDOT
 
 #if defined(__x86_64__) || defined(__i386__)
 void minnow_int8_lstm__avx512(const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch);
 void minnow_int8_gru__avx512(const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch);
+void minnow_int8_lstm__avx2(const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch);
+void minnow_int8_gru__avx2(const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch);
+#endif
+#if defined(__aarch64__)
+void minnow_int8_lstm__neon(const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch);
+void minnow_int8_gru__neon(const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch);
+void minnow_int8_lstm__neondot(const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch);
+void minnow_int8_gru__neondot(const minnow_int8_rnn *k, const int8_t *x, int8_t *y, void *scratch);
 #endif
 
 /// `v_x = x − zp` for one step into `vx`; returns 0 when every value is at the zero point.

@@ -1,4 +1,4 @@
-#include "minnow_spatial_int8.h"
+#include "spatial_internal.h"
 
 #include <string.h>
 
@@ -10,28 +10,6 @@
 #include <arm_neon.h>
 #define MINNOW_NEON 1
 #endif
-
-/// The window cells of one output pixel that lie inside the input: rows ky0..<ky1, columns
-/// kx0..<kx1, and the address of cell (ky0, kx0).
-typedef struct {
-    ptrdiff_t ky0, ky1, kx0, kx1;
-    const int8_t *first;
-} window_cells;
-
-static inline window_cells cells_of(const int8_t *x, const minnow_window *g, ptrdiff_t oy, ptrdiff_t ox) {
-    const ptrdiff_t y0 = oy * g->stride_height - g->pad_top, x0 = ox * g->stride_width - g->pad_left;
-    window_cells w;
-    w.ky0 = y0 < 0 ? -y0 : 0;
-    w.ky1 = g->input_height - y0 < g->kernel_height ? g->input_height - y0 : g->kernel_height;
-    w.kx0 = x0 < 0 ? -x0 : 0;
-    w.kx1 = g->input_width - x0 < g->kernel_width ? g->input_width - x0 : g->kernel_width;
-    w.first = x + ((y0 + w.ky0) * g->input_width + (x0 + w.kx0)) * g->channels;
-    return w;
-}
-
-static inline int8_t clamp8(int32_t v, int32_t lower, int32_t upper) {
-    return (int8_t)(v < lower ? lower : (v > upper ? upper : v));
-}
 
 /// Channels [c0, c1) of one pixel, plain C (accumulator −128 as the Swift reference).
 static inline void max_cells_scalar(const window_cells *w, ptrdiff_t c0, ptrdiff_t c1, ptrdiff_t row_step,
@@ -160,36 +138,69 @@ AVX512BW_TARGET static void max_pool_2x2s2_avx512bw(const int8_t *x, const minno
     }
 }
 
-static int has_avx512bw(void) {
-    static int cached = -1;
-    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (v < 0) {
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vl");
-        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-    }
-    return v;
-}
 #endif
 
-void minnow_max_pool_int8(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper, int8_t *y) {
+/// Instruction sets family `kernel` may use on this CPU (unsupported families: the limit's).
+static unsigned family_isa(int kernel) {
+    if (!minnow_qgemm_kernel_supported(kernel)) return minnow_int8_isa();
+    const unsigned detected = minnow_int8_isa_detected();
+    switch (kernel) {
+    case MINNOW_QGEMM_AVX2: return detected & MINNOW_ISA_AVX2;
+    case MINNOW_QGEMM_AVX512VNNI: return detected & (MINNOW_ISA_AVX2 | MINNOW_ISA_AVX512BW | MINNOW_ISA_AVX512VBMI);
+    case MINNOW_QGEMM_NEON: return detected & MINNOW_ISA_NEON;
+    case MINNOW_QGEMM_NEONDOT: return detected & (MINNOW_ISA_NEON | MINNOW_ISA_NEONDOT);
+    default: return 0;
+    }
+}
+
+static void max_pool_isa(unsigned isa, const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper,
+                         int8_t *y) {
 #if defined(MINNOW_X86)
     const int downsample = g->kernel_height == 2 && g->kernel_width == 2 && g->stride_height == 2 &&
                            g->stride_width == 2 && g->pad_top == 0 && g->pad_left == 0;
-    if (downsample && has_avx512bw()) { max_pool_2x2s2_avx512bw(x, g, lower, upper, y); return; }
-    // 16-channel tensors run as fast with SSE2 and skip the masked-load setup.
-    if (g->channels > 16 && has_avx512bw()) { max_pool_avx512bw(x, g, lower, upper, y); return; }
+    if (isa & MINNOW_ISA_AVX512BW) {
+        if (downsample) { max_pool_2x2s2_avx512bw(x, g, lower, upper, y); return; }
+        // 16-channel tensors run as fast with SSE2 and skip the masked-load setup.
+        if (g->channels > 16) { max_pool_avx512bw(x, g, lower, upper, y); return; }
+    }
+    if (isa & MINNOW_ISA_AVX2) { minnow_max_pool_int8__avx2(x, g, lower, upper, y); return; }
+#else
+    (void)isa;
 #endif
     max_pool_portable(x, g, lower, upper, y);
 }
 
-/// `a / b` rounded half away from zero (`b > 0`), as the Swift `roundedDivide`.
-static inline int32_t rounded_divide(int32_t a, int32_t b) {
-    return a >= 0 ? (a + b / 2) / b : (a - b / 2) / b;
+void minnow_max_pool_int8(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper, int8_t *y) {
+    max_pool_isa(minnow_int8_isa(), x, g, lower, upper, y);
+}
+
+void minnow_max_pool_int8_kernel(int kernel, const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper,
+                                 int8_t *y) {
+    max_pool_isa(family_isa(kernel), x, g, lower, upper, y);
+}
+
+static void average_pool_portable(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper, int8_t *y);
+
+static void average_pool_isa(unsigned isa, const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper,
+                             int8_t *y) {
+#if defined(MINNOW_X86)
+    if (isa & MINNOW_ISA_AVX2) { minnow_average_pool_int8__avx2(x, g, lower, upper, y); return; }
+#else
+    (void)isa;
+#endif
+    average_pool_portable(x, g, lower, upper, y);
 }
 
 void minnow_average_pool_int8(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper, int8_t *y) {
+    average_pool_isa(minnow_int8_isa(), x, g, lower, upper, y);
+}
+
+void minnow_average_pool_int8_kernel(int kernel, const int8_t *x, const minnow_window *g, int32_t lower,
+                                     int32_t upper, int8_t *y) {
+    average_pool_isa(family_isa(kernel), x, g, lower, upper, y);
+}
+
+static void average_pool_portable(const int8_t *x, const minnow_window *g, int32_t lower, int32_t upper, int8_t *y) {
     enum { chunk = 64 };
     const ptrdiff_t c = g->channels, row_step = g->input_width * c;
     int32_t acc[chunk];
@@ -446,16 +457,7 @@ static int im2col_padded_rows(const int8_t *x, const minnow_window *g, ptrdiff_t
 #if defined(MINNOW_X86)
 #define AVX512VBMI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi")))
 
-static int has_avx512vbmi(void) {
-    static int cached = -1;
-    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (v < 0) {
-        __builtin_cpu_init();
-        v = has_avx512bw() && __builtin_cpu_supports("avx512vbmi");
-        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-    }
-    return v;
-}
+static int has_avx512vbmi(void) { return (minnow_int8_isa() & MINNOW_ISA_AVX512VBMI) != 0; }
 
 /// Byte sources of 16 packed rows of a 3×3 single-channel window (12 bytes each: 9 taps, then
 /// 3 zeros), 64 output bytes per vector: output byte 64·z + b is pixel p = (64·z + b) / 12,

@@ -122,14 +122,15 @@ func microseconds(_ value: Double) -> String {
 /// Answer line shared by both modes.
 func latencyAnswer(_ subject: LatencySubject, runs: Int, warmup: Int) throws -> String {
     let (median, p90) = latencySummary(try subject.time(runs: runs, warmup: warmup))
-    return "median_us \(microseconds(median)) p90_us \(microseconds(p90)) runs \(runs) type \(subject.inputType) class \(subject.predictedClass)"
+    return "median_us \(microseconds(median)) p90_us \(microseconds(p90)) runs \(runs) type \(subject.inputType) class \(subject.predictedClass) kernel \(InstructionSet.best)"
 }
 
 let latencyUsage = """
     Usage: minnow-bench latency MODEL [--runs N] [--warmup N] [--input FILE]
            minnow-bench latency --serve
     Times batch-1 invoke() of a .minnow model (float or int8), single thread, and prints
-    'median_us X p90_us Y runs N type T class C' (µs, 3 decimals; C = predicted class). The input (raw float32, the model input's
+    'median_us X p90_us Y runs N type T class C kernel K' (µs, 3 decimals; C = predicted class, K = the
+    int8 kernel family, which MINNOW_INT8_KERNEL can force). The input (raw float32, the model input's
     element count) is written before every run, outside the timed region.
     --serve answers one request per stdin line: 'RUNS WARMUP MODEL [INPUT]' (paths without
     spaces; models stay loaded between requests), one answer line each, 'error ...' on failure.

@@ -82,11 +82,12 @@ struct QuantizedLayer {
 }
 
 /// Runs an int8 model with int8 inputs; returns the int8 outputs.
-func runInt8Model(_ builder: ModelBuilder, inputs: [[Int8]], file: StaticString = #filePath, line: UInt = #line) throws -> [[Int8]] {
+func runInt8Model(_ builder: ModelBuilder, inputs: [[Int8]], kernels: KernelPath = .native,
+                  file: StaticString = #filePath, line: UInt = #line) throws -> [[Int8]] {
     let modelBytes = AlignedBuffer(builder.serializedBytes())
     let model = try Model(bytes: modelBytes.bytes)
-    let arena = AlignedBuffer(count: Interpreter.requiredArenaBytes(for: model))
-    let interpreter = try Interpreter(model: model, arena: arena.raw)
+    let arena = AlignedBuffer(count: Interpreter.requiredArenaBytes(for: model, kernels: kernels))
+    let interpreter = try Interpreter(model: model, arena: arena.raw, kernels: kernels)
     for (i, values) in inputs.enumerated() {
         let buffer = interpreter.inputInt8(i)
         XCTAssertEqual(buffer.count, values.count, "input \(i) size", file: file, line: line)

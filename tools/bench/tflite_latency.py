@@ -171,6 +171,7 @@ class MinnowBench:
     """`minnow-bench latency --serve`: one request line, one answer line."""
 
     def __init__(self, executable):
+        self.kernel = "?"
         self.process = subprocess.Popen([executable, "latency", "--serve"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True)
 
@@ -182,6 +183,7 @@ class MinnowBench:
         if not line or fields[0] == "error":
             sys.exit(f"tflite_latency: minnow-bench failed on {model}: {line or 'no answer'}")
         answer = dict(zip(fields[0::2], fields[1::2]))
+        self.kernel = answer.get("kernel", "?")
         return float(answer["median_us"]), float(answer["p90_us"]), int(answer["class"])
 
     def close(self):
@@ -391,9 +393,30 @@ def measure(args, presets, x_train, y_train, image, input_path, log):
         "threads": 1,
         "python_timer_overhead_us": overhead,
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
+        "cpu": cpu_model(),
+        "minnow_kernel": bench.kernel,
         "presets": results,
     }
     return report
+
+
+def cpu_model():
+    """The CPU's model name from /proc/cpuinfo (Linux), or platform's answer."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    name = fields.get("model name") or fields.get("Model name")
+    if name:
+        if "cpu family" in fields and "model" in fields:
+            name += f" (family {fields['cpu family']}, model {fields['model']})"
+        return name
+    import platform
+    return platform.processor() or platform.machine()
 
 
 def print_report(report, args):
@@ -407,6 +430,10 @@ def print_report(report, args):
     def fmt(v, digits=1):
         return "—" if v is None else f"{v:.{digits}f}"
 
+    cpu = report.get("cpu", "unknown CPU")
+    forced = " (forced with --kernel)" if os.environ.get("MINNOW_INT8_KERNEL") else ""
+    print(f"CPU: {cpu}; Minnow int8 kernel family: {report.get('minnow_kernel', '?')}{forced}")
+    print()
     header = ["preset", "TFLite int8 µs", "Minnow int8 µs", "Minnow/TFLite", "Minnow float µs",
               "float/int8 speedup", "TFLite float µs", "TFLite int8 graph"]
     rows = []

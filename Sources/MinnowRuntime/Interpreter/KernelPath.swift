@@ -79,9 +79,27 @@ public enum InstructionSet: Int32, Sendable, CaseIterable {
     public static var supported: [InstructionSet] { allCases.filter { $0.isSupported } }
 
     /// The int8 LSTM/GRU kernel family of the C library for this instruction set, or 0 when the Swift
-    /// kernel runs (the C recurrent kernels exist for AVX-512 only).
+    /// kernel runs (portable C has none: the Swift kernel is the portable one).
     var recurrentFamily: Int32 {
-        self == .avx512VNNI && minnow_int8_rnn_kernel_supported(Int32(MINNOW_RNN_AVX512)) != 0 ? Int32(MINNOW_RNN_AVX512) : 0
+        let family: Int32
+        switch self {
+        case .scalar: return 0
+        case .avx2: family = Int32(MINNOW_RNN_AVX2)
+        case .avx512VNNI: family = Int32(MINNOW_RNN_AVX512)
+        case .neon: family = Int32(MINNOW_RNN_NEON)
+        case .neonDot: family = Int32(MINNOW_RNN_NEONDOT)
+        }
+        return minnow_int8_rnn_kernel_supported(family) != 0 ? family : 0
+    }
+}
+#endif
+
+#if !hasFeature(Embedded) && MINNOW_C_KERNELS
+extension InstructionSet: CustomStringConvertible {
+    /// The C library's short name, e.g. "avx512vnni".
+    public var description: String {
+        guard let name = minnow_qgemm_kernel_name(rawValue) else { return "kernel \(rawValue)" }
+        return String(cString: name)
     }
 }
 #endif
@@ -101,6 +119,8 @@ extension KernelPath: CustomStringConvertible {
     }
 
     /// Every path this build and CPU can run: reference, portable and each supported C family.
+    /// (The C library's kernel limit, `MINNOW_INT8_KERNEL` or `minnow_int8_set_kernel_limit`, can
+    /// hide families from it, to emulate a smaller CPU.)
     public static var available: [KernelPath] {
         var paths: [KernelPath] = [.reference, .portable]
         #if MINNOW_C_KERNELS

@@ -19,9 +19,9 @@ public enum Int8Pooling {
         if path.isNative {
             var window = g.cWindow
             if isMax {
-                minnow_max_pool_int8(x, &window, lower, upper, y)
+                minnow_max_pool_int8_kernel(path.family, x, &window, lower, upper, y)
             } else {
-                minnow_average_pool_int8(x, &window, lower, upper, y)
+                minnow_average_pool_int8_kernel(path.family, x, &window, lower, upper, y)
             }
             return
         }
