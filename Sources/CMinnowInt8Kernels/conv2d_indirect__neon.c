@@ -30,9 +30,9 @@ static MINNOW_DOTPROD_TARGET void tile_4x16_dot(size_t kgroups, const int8_t *co
         const int8_t *wg = group_weights(w + g * 4 * lanes, lanes, tail);
         int8x16_t wv[4];
         for (int j = 0; j < 4; j++) wv[j] = vld1q_s8(wg + 16 * j);
-        for (int r = 0; r < 4; r++) {
+        MINNOW_UNROLL for (int r = 0; r < 4; r++) {
             const int8x16_t xv = vreinterpretq_s8_s32(vdupq_n_s32(minnow_load_i32(rows[r] + koff[g])));
-            for (int j = 0; j < 4; j++) acc[r][j] = vdotq_s32(acc[r][j], wv[j], xv);
+            MINNOW_UNROLL for (int j = 0; j < 4; j++) acc[r][j] = vdotq_s32(acc[r][j], wv[j], xv);
         }
     }
     for (int r = 0; r < 4; r++)
@@ -51,7 +51,7 @@ static void tile_2x16(size_t kgroups, const int8_t *const *rows, const ptrdiff_t
         const int8_t *wg = group_weights(w + g * 4 * lanes, lanes, tail);
         const int8x8_t x0 = vreinterpret_s8_s32(vdup_n_s32(minnow_load_i32(rows[0] + koff[g])));
         const int8x8_t x1 = vreinterpret_s8_s32(vdup_n_s32(minnow_load_i32(rows[1] + koff[g])));
-        for (int j = 0; j < 4; j++) {
+        MINNOW_UNROLL for (int j = 0; j < 4; j++) {
             const int8x16_t wv = vld1q_s8(wg + 16 * j);
             const int8x8_t lo = vget_low_s8(wv), hi = vget_high_s8(wv);
             acc0[2 * j] = vpadalq_s16(acc0[2 * j], vmull_s8(lo, x0));

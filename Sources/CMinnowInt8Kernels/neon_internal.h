@@ -19,7 +19,7 @@ typedef struct {
 NEON_INLINE neon_consts4 neon_consts4_load(const minnow_qgemm_output *o, size_t n0, size_t count) {
     int32_t bias[4], mult[4];
     int64_t shift[4], round[4];
-    for (size_t j = 0; j < 4; j++) {
+    MINNOW_UNROLL for (size_t j = 0; j < 4; j++) {
         const int in = j < count;
         const int t = 31 - (in ? o->shifts[n0 + j] : 0);
         bias[j] = in ? o->bias[n0 + j] : 0;

@@ -35,7 +35,7 @@ AVX2_INLINE int avx2_fast_consts_load(const minnow_qgemm_output *o, size_t n0, s
     int32_t mult[8], shift[8], bias[8];
     int64_t add[8];
     int fast = 1;
-    for (size_t j = 0; j < 8; j++) {
+    MINNOW_UNROLL for (size_t j = 0; j < 8; j++) {
         const int in = j < count;
         const int32_t s = in ? o->shifts[n0 + j] : -1;
         const int32_t m = in ? o->multipliers[n0 + j] : (1 << 30);
@@ -88,7 +88,7 @@ AVX2_INLINE void avx2_store_row8(int8_t *dst, uint64_t row, size_t count) {
 AVX2_INLINE void avx2_store_rows(__m256i v, size_t rows, size_t count, int8_t *dst, size_t ldc) {
     uint64_t r[4];
     _mm256_storeu_si256((__m256i *)r, v);
-    for (size_t i = 0; i < rows && i < 4; i++) avx2_store_row8(dst + i * ldc, r[i], count);
+    MINNOW_UNROLL for (size_t i = 0; i < rows && i < 4; i++) avx2_store_row8(dst + i * ldc, r[i], count);
 }
 
 /// 8 channel sums (lanes in channel order) of `rows` rows through the output stage and into C:
@@ -99,7 +99,7 @@ AVX2_INLINE void avx2_output_rows(const __m256i *sums, size_t rows, size_t count
         const __m256i lo = _mm256_set1_epi8((char)o->lower_bound), hi = _mm256_set1_epi8((char)o->upper_bound);
         for (size_t r0 = 0; r0 < rows; r0 += 4) {
             __m256i v[4];
-            for (size_t i = 0; i < 4; i++)
+            MINNOW_UNROLL for (size_t i = 0; i < 4; i++)
                 v[i] = r0 + i < rows ? avx2_requantize_fast(sums[r0 + i], k) : _mm256_setzero_si256();
             avx2_store_rows(avx2_pack4_clamp(v[0], v[1], v[2], v[3], lo, hi), rows - r0, count, c + r0 * ldc, ldc);
         }

@@ -156,14 +156,15 @@ INLINE VNNI_TARGET void vnni_tile_store(const size_t MR, const size_t NP, const 
         MINNOW_UNROLL for (size_t q = 0; q < NP; q++) {
             MINNOW_UNROLL for (size_t r0 = 0; r0 < MR; r0 += 4) {
                 __m512i v[4];
-                for (size_t i = 0; i < 4; i++) {
+                MINNOW_UNROLL for (size_t i = 0; i < 4; i++) {
                     if (r0 + i >= MR) { v[i] = _mm512_setzero_si512(); continue; }
                     __m512i sum = acc[r0 + i][q];
                     if (MR * NP < 8) sum = _mm512_add_epi32(sum, acc2[r0 + i][q]);
                     v[i] = vnni_requantize_fast(sum, &f[q]);
                 }
                 const __m512i b = vnni_pack_clamp(v, lo8, hi8);  // 128-bit lane i = row r0 + i
-                MINNOW_UNROLL for (size_t i = 0; i < 4 && r0 + i < MR; i++) {
+                MINNOW_UNROLL for (size_t i = 0; i < 4; i++) {
+                    if (r0 + i >= MR) break;
                     const __m128i row = i == 0 ? _mm512_castsi512_si128(b)
                                       : i == 1 ? _mm512_extracti32x4_epi32(b, 1)
                                       : i == 2 ? _mm512_extracti32x4_epi32(b, 2) : _mm512_extracti32x4_epi32(b, 3);

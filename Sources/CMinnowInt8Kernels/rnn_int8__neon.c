@@ -37,7 +37,7 @@ static inline int32_t row_dot_s16(const int8_t *w, const int16_t *v, size_t len)
 /// Rows r < rows of `w` (stride apart; lanes ≥ rows repeat the last row) against v: 4 lanes.
 static inline int32x4_t gemv4_s16(const int8_t *w, size_t stride, size_t len, const int16_t *v, size_t rows) {
     int32_t out[4];
-    for (size_t r = 0; r < 4; r++) out[r] = len == 0 ? 0 : row_dot_s16(w + (r < rows ? r : rows - 1) * stride, v, len);
+    MINNOW_UNROLL for (size_t r = 0; r < 4; r++) out[r] = len == 0 ? 0 : row_dot_s16(w + (r < rows ? r : rows - 1) * stride, v, len);
     return vld1q_s32(out);
 }
 
@@ -82,7 +82,7 @@ static MINNOW_DOTPROD_TARGET int32_t row_dot_split(const int8_t *w, const int16_
 static MINNOW_DOTPROD_TARGET int32x4_t gemv4_split(const int8_t *w, size_t stride, const int16_t *v,
                                                    const split_vector *s, const int32_t *sums, size_t rows) {
     int32_t out[4];
-    for (size_t r = 0; r < 4; r++) {
+    MINNOW_UNROLL for (size_t r = 0; r < 4; r++) {
         const size_t row = r < rows ? r : rows - 1;
         out[r] = row_dot_split(w + row * stride, v, s, sums[row]);
     }

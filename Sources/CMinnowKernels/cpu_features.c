@@ -43,21 +43,21 @@ int minnow_cpu_features(void) {
 int minnow_isa_supported(int isa) {
     int f = minnow_cpu_features();
     switch (isa) {
-    case MINNOW_ISA_SCALAR: return 1;
+    case MINNOW_FLOAT_ISA_SCALAR: return 1;
 #if defined(__x86_64__) || defined(__i386__)
-    case MINNOW_ISA_AVX2: return (f & MINNOW_CPU_AVX2) != 0;
-    case MINNOW_ISA_AVX512: return (f & MINNOW_CPU_AVX512F) != 0;
+    case MINNOW_FLOAT_ISA_AVX2: return (f & MINNOW_CPU_AVX2) != 0;
+    case MINNOW_FLOAT_ISA_AVX512: return (f & MINNOW_CPU_AVX512F) != 0;
 #endif
 #if defined(__aarch64__)
-    case MINNOW_ISA_NEON: return (f & MINNOW_CPU_NEON) != 0;
+    case MINNOW_FLOAT_ISA_NEON: return (f & MINNOW_CPU_NEON) != 0;
 #endif
     default: return 0;
     }
 }
 
 int minnow_best_isa(void) {
-    if (minnow_isa_supported(MINNOW_ISA_AVX512)) return MINNOW_ISA_AVX512;
-    if (minnow_isa_supported(MINNOW_ISA_AVX2)) return MINNOW_ISA_AVX2;
-    if (minnow_isa_supported(MINNOW_ISA_NEON)) return MINNOW_ISA_NEON;
-    return MINNOW_ISA_SCALAR;
+    if (minnow_isa_supported(MINNOW_FLOAT_ISA_AVX512)) return MINNOW_FLOAT_ISA_AVX512;
+    if (minnow_isa_supported(MINNOW_FLOAT_ISA_AVX2)) return MINNOW_FLOAT_ISA_AVX2;
+    if (minnow_isa_supported(MINNOW_FLOAT_ISA_NEON)) return MINNOW_FLOAT_ISA_NEON;
+    return MINNOW_FLOAT_ISA_SCALAR;
 }

@@ -17,13 +17,13 @@ typedef struct {
 /// Indexed by family; only the families of this architecture are filled in (the others are
 /// never selected: `config_for` asks `minnow_isa_supported` first).
 static const sgemm_config configs[4] = {
-    [MINNOW_ISA_SCALAR] = {4, 4, 256, 64, 512, minnow_sgemm_ukernel_4x4__scalar},
+    [MINNOW_FLOAT_ISA_SCALAR] = {4, 4, 256, 64, 512, minnow_sgemm_ukernel_4x4__scalar},
 #if defined(__x86_64__) || defined(__i386__)
-    [MINNOW_ISA_AVX2] = {6, 16, 256, 72, 2048, minnow_sgemm_ukernel_6x16__avx2_fma},
-    [MINNOW_ISA_AVX512] = {12, 32, 256, 144, 2048, minnow_sgemm_ukernel_12x32__avx512f},
+    [MINNOW_FLOAT_ISA_AVX2] = {6, 16, 256, 72, 2048, minnow_sgemm_ukernel_6x16__avx2_fma},
+    [MINNOW_FLOAT_ISA_AVX512] = {12, 32, 256, 144, 2048, minnow_sgemm_ukernel_12x32__avx512f},
 #endif
 #if defined(__aarch64__)
-    [MINNOW_ISA_NEON] = {8, 8, 256, 64, 2048, minnow_sgemm_ukernel_8x8__neonfma},
+    [MINNOW_FLOAT_ISA_NEON] = {8, 8, 256, 64, 2048, minnow_sgemm_ukernel_8x8__neonfma},
 #endif
 };
 

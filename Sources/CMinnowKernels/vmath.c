@@ -4,13 +4,13 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #define X86_CASES(NAME)                                                             \
-        case MINNOW_ISA_AVX512: minnow_##NAME##__avx512f(x, y, count); break;       \
-        case MINNOW_ISA_AVX2: minnow_##NAME##__avx2_fma(x, y, count); break;
+        case MINNOW_FLOAT_ISA_AVX512: minnow_##NAME##__avx512f(x, y, count); break;       \
+        case MINNOW_FLOAT_ISA_AVX2: minnow_##NAME##__avx2_fma(x, y, count); break;
 #else
 #define X86_CASES(NAME)
 #endif
 #if defined(__aarch64__)
-#define ARM_CASES(NAME) case MINNOW_ISA_NEON: minnow_##NAME##__neon(x, y, count); break;
+#define ARM_CASES(NAME) case MINNOW_FLOAT_ISA_NEON: minnow_##NAME##__neon(x, y, count); break;
 #else
 #define ARM_CASES(NAME)
 #endif

@@ -115,7 +115,7 @@ static void check_vmath(void) {
     const char *fnames[] = {"exp", "sigmoid", "tanh"}, *names[] = {"scalar", "avx2", "avx512", "neon"};
     char what[160];
     for (int f = 0; f < 3; f++) {
-        functions[f](MINNOW_ISA_SCALAR, x, expected, COUNT);
+        functions[f](MINNOW_FLOAT_ISA_SCALAR, x, expected, COUNT);
         // The scalar family against double precision (finite, normal results only).
         double worst = 0;
         for (int i = 0; i < COUNT; i++) {

@@ -6,8 +6,17 @@
 # with the minnow binary MINNOW only what is missing or older than its source. Returns 3 (with
 # the log named) when a step fails.
 ensure_fashion_models() {
-    local cache="$1" minnow="$2" preset out
+    local cache="$1" minnow="$2" preset out stamp
     mkdir -p "$cache"
+    # Models written by an older model writer may use a format the device builds no longer read
+    # (they read the current version only): start over when the writer's sources changed.
+    local repo
+    repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+    stamp="$(cat "$repo"/Sources/MinnowRuntime/Model/ModelFormat.swift "$repo"/Sources/MinnowRuntime/Model/ModelWriter.swift | sha256sum | cut -c1-16)"
+    if [ "$(cat "$cache/writer.stamp" 2>/dev/null)" != "$stamp" ]; then
+        rm -f "$cache"/fashion-*.minnow
+        echo "$stamp" >"$cache/writer.stamp"
+    fi
     for preset in mlp cnn lstm; do
         out="$cache/fashion-$preset.minnow"
         if [ ! -f "$out" ]; then

@@ -24,10 +24,10 @@ int minnow_cpu_features(void);
 
 /// Kernel families. Every family gives bit-identical results (see `minnow_sgemm`).
 enum {
-    MINNOW_ISA_SCALAR = 0,   ///< Portable C, `fmaf`; 4x4 tiles.
-    MINNOW_ISA_AVX2 = 1,     ///< AVX2 + FMA3; 6x16 tiles.
-    MINNOW_ISA_AVX512 = 2,   ///< AVX-512F; 12x32 tiles.
-    MINNOW_ISA_NEON = 3,     ///< AArch64 NEON with FMA; 8x8 tiles.
+    MINNOW_FLOAT_ISA_SCALAR = 0,   ///< Portable C, `fmaf`; 4x4 tiles.
+    MINNOW_FLOAT_ISA_AVX2 = 1,     ///< AVX2 + FMA3; 6x16 tiles.
+    MINNOW_FLOAT_ISA_AVX512 = 2,   ///< AVX-512F; 12x32 tiles.
+    MINNOW_FLOAT_ISA_NEON = 3,     ///< AArch64 NEON with FMA; 8x8 tiles.
 };
 
 /// The fastest kernel family the running CPU supports.
