@@ -88,7 +88,10 @@ AVX2_INLINE void avx2_store_row8(int8_t *dst, uint64_t row, size_t count) {
 AVX2_INLINE void avx2_store_rows(__m256i v, size_t rows, size_t count, int8_t *dst, size_t ldc) {
     uint64_t r[4];
     _mm256_storeu_si256((__m256i *)r, v);
-    MINNOW_UNROLL for (size_t i = 0; i < rows && i < 4; i++) avx2_store_row8(dst + i * ldc, r[i], count);
+    MINNOW_UNROLL for (size_t i = 0; i < 4; i++) {
+        if (i >= rows) break;
+        avx2_store_row8(dst + i * ldc, r[i], count);
+    }
 }
 
 /// 8 channel sums (lanes in channel order) of `rows` rows through the output stage and into C:
