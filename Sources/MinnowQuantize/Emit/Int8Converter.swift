@@ -111,8 +111,7 @@ public struct Int8Converter {
     }
 
     /// Multiplier and shift constants for `s_in · s_w[c] / s_out` per channel.
-    /// The `[2, n]` requantization constant (multipliers, then shifts) of an int8 GEMM or
-    /// depthwise operator.
+    /// The `[2, n]` requantization constant (multipliers, then shifts) of a weighted int8 operator.
     mutating func addRequantization(name: String, inputScale: Float, weightScales: [Float], outputScale: Float) -> Int {
         let multipliers = weightScales.map { QuantizedMultiplier(Double(inputScale) * Double($0) / Double(outputScale)) }
         return builder.addRequantization(name: "\(name)/requantization", multipliers)

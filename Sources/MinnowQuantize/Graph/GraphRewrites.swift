@@ -2,7 +2,7 @@ import MinnowRuntime
 
 /// Float-graph rewrites applied before quantization; each keeps the graph's float function.
 extension FloatGraph {
-    /// Folds every `batchNorm` that directly follows a fully-connected, conv or depthwise
+    /// Folds every `batchNorm` that directly follows a weighted operator (`weightChannelAxis`)
     /// operator with no fused activation (and whose output nothing else reads) into that
     /// operator's weights and bias: `w'[c] = w[c]·scale[c]`, `b'[c] = b[c]·scale[c] + offset[c]`.
     /// The producer then writes the batch-norm's output tensor, so calibration of that tensor
@@ -17,7 +17,7 @@ extension FloatGraph {
             guard bn.code == .batchNorm,
                   let scale = tensors[bn.inputs[1]].constant, let offset = tensors[bn.inputs[2]].constant,
                   let p = operators.firstIndex(where: { $0.outputs.contains(bn.inputs[0]) }),
-                  [.fullyConnected, .conv2D, .depthwiseConv2D].contains(operators[p].code),
+                  let axis = operators[p].code.weightChannelAxis,
                   operators[p].options.activation == .none,
                   consumers(of: bn.inputs[0]) == [op], !outputs.contains(bn.inputs[0]),
                   let weights = tensors[operators[p].inputs[1]].constant,
@@ -27,11 +27,10 @@ extension FloatGraph {
             let producer = operators[p]
             let channels = scale.count
             var w = weights
-            if producer.code == .depthwiseConv2D {
-                // [1, kH, kW, C]: channel is the last axis.
+            // Scale each output channel along the weights' channel axis (the last axis, or the first).
+            if axis != 0 {
                 for i in w.indices { w[i] *= scale[i % channels] }
             } else {
-                // [O, ...]: channel is the first axis.
                 let perChannel = w.count / channels
                 for i in w.indices { w[i] *= scale[i / perChannel] }
             }
@@ -48,7 +47,7 @@ extension FloatGraph {
         return folded
     }
 
-    /// Fuses a standalone `relu`/`relu6` into the fully-connected/conv/depthwise operator that
+    /// Fuses a standalone `relu`/`relu6` into the weighted operator (`weightChannelAxis`) that
     /// produces its input (when that operator has no activation and nothing else reads its
     /// output). The producer then writes the activation's output tensor, so the calibrated
     /// range is the post-activation one. Returns the names of the fused activations.
@@ -61,7 +60,7 @@ extension FloatGraph {
             let act = operators[op]
             guard act.code == .relu || act.code == .relu6,
                   let p = operators.firstIndex(where: { $0.outputs.contains(act.inputs[0]) }),
-                  [.fullyConnected, .conv2D, .depthwiseConv2D].contains(operators[p].code),
+                  operators[p].code.weightChannelAxis != nil,
                   operators[p].options.activation == .none,
                   consumers(of: act.inputs[0]) == [op], !outputs.contains(act.inputs[0])
             else { continue }

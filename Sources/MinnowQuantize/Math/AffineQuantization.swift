@@ -44,7 +44,7 @@ public struct ChannelQuantizedWeights: Sendable, Equatable {
     public var values: [Int8]
     /// One scale per channel.
     public var scales: [Float]
-    /// Channel axis of the tensor (0 for `[O, …]`, 3 for depthwise `[1, kH, kW, C]`).
+    /// Channel axis of the tensor (the operator's `weightChannelAxis`: 0 for `[O, …]`).
     public var axis: Int
 
     /// Quantizes `weights` of `shape` per channel along `axis`: `scale[c] = max|w_c| / 127`

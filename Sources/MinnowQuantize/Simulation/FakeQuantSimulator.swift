@@ -22,9 +22,8 @@ public struct FakeQuantSimulator: Sendable {
         for (i, op) in graph.operators.enumerated() {
             var replaced: [Int: [Float]] = [:]
             switch op.code {
-            case .fullyConnected, .conv2D, .depthwiseConv2D:
-                // Weight channels lie on the last axis for the per-channel filter of `[1, kH, kW, C]`.
-                guard let q = plan.weights(of: i, axis: op.code == .depthwiseConv2D ? 3 : 0), let b = plan.bias(of: i) else { continue }
+            case _ where op.code.weightChannelAxis != nil:
+                guard let q = plan.weights(of: i, axis: op.code.weightChannelAxis ?? 0), let b = plan.bias(of: i) else { continue }
                 let shape = graph.tensors[op.inputs[1]].shape
                 replaced[op.inputs[1]] = q.dequantized(shape: shape)
                 if let p = plan.activations[op.inputs[0]] {

@@ -95,6 +95,7 @@ public enum Conv2DOperator: OperatorDefinition {
         position == 1 ? .weights : position == 2 ? .bias : .quantization
     }
     public static var constantsCarryQuantization: Bool { true }
+    public static var weightChannelAxis: Int? { 0 }
 }
 
 /// Float 2-D convolution, direct loops (no im2col, no scratch); padding cells contribute nothing.

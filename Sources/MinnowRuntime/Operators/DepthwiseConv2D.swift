@@ -100,6 +100,7 @@ public enum DepthwiseConv2DOperator: OperatorDefinition {
         position == 1 ? .weights : position == 2 ? .bias : .quantization
     }
     public static var constantsCarryQuantization: Bool { true }
+    public static var weightChannelAxis: Int? { 3 }
 }
 
 /// Float depthwise kernel: each output channel's taps in (ky, kx) order, then the bias.

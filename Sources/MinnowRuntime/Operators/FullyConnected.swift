@@ -80,6 +80,7 @@ public enum FullyConnectedOperator: OperatorDefinition {
         position == 1 ? .weights : position == 2 ? .bias : .quantization
     }
     public static var constantsCarryQuantization: Bool { true }
+    public static var weightChannelAxis: Int? { 0 }
 }
 
 /// Float fully connected kernel: dot products in increasing `i` with plain `+=`, then the bias.

@@ -46,6 +46,11 @@ public protocol OperatorDefinition {
     /// True when the int8 operator's requantization constant carries everything its kernels need
     /// from the weights' and bias's quantization parameters, so a file may leave those out.
     static var constantsCarryQuantization: Bool { get }
+
+    /// The axis of its weights (input 1) that holds the output channels, for an operator with
+    /// per-channel weights, a bias (input 2) and a fused activation; `nil` otherwise. The quantizer
+    /// quantizes, folds batch norm into and fuses activations with exactly these operators.
+    static var weightChannelAxis: Int? { get }
 }
 
 extension OperatorDefinition {
@@ -53,6 +58,7 @@ extension OperatorDefinition {
     public static func sharing(_ node: OperatorNode) -> MemorySharing { .none }
     public static func role(ofInput position: Int) -> OperandRole { .quantization }
     public static var constantsCarryQuantization: Bool { false }
+    public static var weightChannelAxis: Int? { nil }
 
     /// The options of a validated node, decoded without checks.
     @inline(__always)

@@ -199,6 +199,11 @@ struct RoleQuery: OperatorVisitor {
     @inline(__always) func visit<O: OperatorDefinition>(_ o: O.Type) -> OperandRole { O.role(ofInput: position) }
 }
 
+/// The output-channel axis of an operator's weights.
+struct WeightChannelAxisQuery: OperatorVisitor {
+    @inline(__always) func visit<O: OperatorDefinition>(_ o: O.Type) -> Int? { O.weightChannelAxis }
+}
+
 /// Whether weights' and bias's quantization parameters are redundant.
 struct CarriesQuantizationQuery: OperatorVisitor {
     @inline(__always) func visit<O: OperatorDefinition>(_ o: O.Type) -> Bool { O.constantsCarryQuantization }
@@ -207,6 +212,10 @@ struct CarriesQuantizationQuery: OperatorVisitor {
 extension OperatorCode {
     /// What constant input `position` of this operator is for.
     public func role(ofInput position: Int) -> OperandRole { visit(RoleQuery(position: position)) }
+
+    /// The output-channel axis of the operator's weights when it has per-channel weights, a bias
+    /// and a fused activation (`OperatorDefinition.weightChannelAxis`).
+    public var weightChannelAxis: Int? { visit(WeightChannelAxisQuery()) }
 
     /// `options` as a version 3 file stores them for this operator: the fields it does not have
     /// back at their defaults.

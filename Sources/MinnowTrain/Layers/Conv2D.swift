@@ -31,7 +31,7 @@ public final class Conv2D: Layer {
     public private(set) var weights: Parameter!
     /// `[filters]`.
     public private(set) var bias: Parameter!
-    public private(set) var geometry: ConvolutionGeometry?
+    public private(set) var geometry: WindowGeometry?
 
     private var cachedInput: Tensor?
     private var cachedOutput: [Float] = []
@@ -60,7 +60,7 @@ public final class Conv2D: Layer {
     }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
-        let g = try ConvolutionGeometry(
+        let g = try WindowGeometry(
             itemShape: inputShape, kernel: kernelSize, strides: strides, padding: padding,
             layer: "Conv2D '\(name)'")
         geometry = g
@@ -78,14 +78,14 @@ public final class Conv2D: Layer {
     }
 
     /// Items per im2col chunk for this geometry.
-    private func itemsPerChunk(_ g: ConvolutionGeometry, batch: Int) -> Int {
+    private func itemsPerChunk(_ g: WindowGeometry, batch: Int) -> Int {
         let perItem = max(1, g.outputPositions * g.patchSize)
         return max(1, min(batch, maximumColumnElements / perItem))
     }
 
     /// Extracts the patches of items `range` of `input` into `columns`, in parallel over items.
     private func extractPatches(
-        _ g: ConvolutionGeometry, input: UnsafePointer<Float>, range: Range<Int>, into cols: UnsafeMutablePointer<Float>
+        _ g: WindowGeometry, input: UnsafePointer<Float>, range: Range<Int>, into cols: UnsafeMutablePointer<Float>
     ) {
         let perItem = g.outputPositions * g.patchSize
         Parallel.forEachChunk(range.count) { chunk in

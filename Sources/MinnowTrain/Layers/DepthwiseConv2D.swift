@@ -23,7 +23,7 @@ public final class DepthwiseConv2D: Layer {
     public private(set) var weights: Parameter!
     /// `[C·M]`.
     public private(set) var bias: Parameter!
-    public private(set) var geometry: ConvolutionGeometry?
+    public private(set) var geometry: WindowGeometry?
 
     private var cachedInput: Tensor?
     private var cachedOutput: [Float] = []
@@ -49,7 +49,7 @@ public final class DepthwiseConv2D: Layer {
     }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
-        let g = try ConvolutionGeometry(
+        let g = try WindowGeometry(
             itemShape: inputShape, kernel: kernelSize, strides: strides, padding: padding,
             layer: "DepthwiseConv2D '\(name)'")
         geometry = g
@@ -222,7 +222,7 @@ public final class DepthwiseConv2D: Layer {
 
 extension DepthwiseConv2D {
     /// Forward with `depthMultiplier` > 1: output channel `c·M + m` convolves input channel `c`.
-    private func forwardMultiplied(_ input: Tensor, g: ConvolutionGeometry, weights: Parameter, bias: Parameter) -> Tensor {
+    private func forwardMultiplied(_ input: Tensor, g: WindowGeometry, weights: Parameter, bias: Parameter) -> Tensor {
         let batch = input.batchSize
         let c = g.channels, m = depthMultiplier, oc = c * m
         let outItem = g.outputPositions * oc
@@ -268,7 +268,7 @@ extension DepthwiseConv2D {
     }
 
     /// Backward with `depthMultiplier` > 1; per-item weight and bias gradients are summed in item order.
-    private func backwardMultiplied(_ outputGradient: Tensor, g: ConvolutionGeometry, input: Tensor,
+    private func backwardMultiplied(_ outputGradient: Tensor, g: WindowGeometry, input: Tensor,
                                     weights: Parameter, bias: Parameter) -> Tensor {
         let batch = input.batchSize
         let c = g.channels, m = depthMultiplier, oc = c * m

@@ -1,30 +1,12 @@
 import MinnowRuntime
 
-/// Spatial geometry of a sliding-window operator (convolution or pooling) over one NHWC item:
-/// output size and the padding placed before the first row and column.
-///
-/// 'same' padding follows TensorFlow/Keras: `out = ceil(in / stride)`,
-/// `padTotal = max((out − 1)·stride + k − in, 0)`, `padBefore = padTotal / 2`, so an odd
-/// extra row or column goes after the input. 'valid' uses no padding:
-/// `out = (in − k) / stride + 1`.
-public struct ConvolutionGeometry: Equatable, Sendable {
-    public var inputHeight: Int
-    public var inputWidth: Int
-    public var channels: Int
-    public var kernelHeight: Int
-    public var kernelWidth: Int
-    public var strideHeight: Int
-    public var strideWidth: Int
-    public var padding: Padding
-    /// Rows of padding above the input.
-    public var padTop: Int
-    /// Columns of padding left of the input.
-    public var padLeft: Int
-    public var outputHeight: Int
-    public var outputWidth: Int
-
-    /// - Throws: `TrainError` naming `layer` when a size is not positive or a 'valid' window
-    ///   does not fit in the input.
+/// The trainer's view of the runtime's `WindowGeometry` (one geometry type for runtime, trainer and
+/// quantizer): construction that names the layer when a size is invalid, and the counts the layers
+/// use.
+extension WindowGeometry {
+    /// The geometry with Keras/TensorFlow padding rules (`AxisGeometry`).
+    /// - Throws: `TrainError` naming `layer` when a size is not positive or a 'valid' window does
+    ///   not fit in the input.
     public init(
         inputHeight: Int, inputWidth: Int, channels: Int,
         kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int,
@@ -39,29 +21,12 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         guard strideHeight > 0, strideWidth > 0 else {
             throw TrainError.invalidLayer(layer: layer, reason: "stride \(strideHeight)×\(strideWidth) must be positive")
         }
-        self.inputHeight = inputHeight
-        self.inputWidth = inputWidth
-        self.channels = channels
-        self.kernelHeight = kernelHeight
-        self.kernelWidth = kernelWidth
-        self.strideHeight = strideHeight
-        self.strideWidth = strideWidth
-        self.padding = padding
-        switch padding {
-        case .valid:
-            guard inputHeight >= kernelHeight, inputWidth >= kernelWidth else {
-                throw TrainError.invalidLayer(layer: layer, reason: "'valid' window \(kernelHeight)×\(kernelWidth) is larger than the input \(inputHeight)×\(inputWidth)")
-            }
-            outputHeight = (inputHeight - kernelHeight) / strideHeight + 1
-            outputWidth = (inputWidth - kernelWidth) / strideWidth + 1
-            padTop = 0
-            padLeft = 0
-        case .same:
-            outputHeight = (inputHeight + strideHeight - 1) / strideHeight
-            outputWidth = (inputWidth + strideWidth - 1) / strideWidth
-            padTop = max((outputHeight - 1) * strideHeight + kernelHeight - inputHeight, 0) / 2
-            padLeft = max((outputWidth - 1) * strideWidth + kernelWidth - inputWidth, 0) / 2
+        guard let g = WindowGeometry(inputHeight: inputHeight, inputWidth: inputWidth, channels: channels,
+                                     kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+                                     strideHeight: strideHeight, strideWidth: strideWidth, padding: padding) else {
+            throw TrainError.invalidLayer(layer: layer, reason: "'valid' window \(kernelHeight)×\(kernelWidth) is larger than the input \(inputHeight)×\(inputWidth)")
         }
+        self = g
     }
 
     /// Builds the geometry from a per-item shape `[H, W, C]`.
@@ -111,7 +76,7 @@ public struct ConvolutionGeometry: Equatable, Sendable {
 enum Im2Col {
     /// Fills `columns` (outH·outW × patchSize) from one item `input` (H·W·C).
     static func im2col(
-        _ g: ConvolutionGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>
+        _ g: WindowGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>
     ) {
         let c = g.channels
         let rowStride = g.inputWidth * c
@@ -156,7 +121,7 @@ enum Im2Col {
     /// Overwrites `inputGradient` (H·W·C) with the sum of the patch gradients in `columns`,
     /// visiting rows in order so the result does not depend on threading.
     static func col2im(
-        _ g: ConvolutionGeometry, columns: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>
+        _ g: WindowGeometry, columns: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>
     ) {
         let c = g.channels
         let rowStride = g.inputWidth * c

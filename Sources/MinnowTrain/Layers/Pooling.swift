@@ -9,7 +9,7 @@ public final class MaxPool2D: Layer {
     public let poolSize: (height: Int, width: Int)
     public let strides: (height: Int, width: Int)
     public let padding: Padding
-    public private(set) var geometry: ConvolutionGeometry?
+    public private(set) var geometry: WindowGeometry?
 
     private var cachedBatch = 0
     /// For each output value, the winning input index within its item.
@@ -28,7 +28,7 @@ public final class MaxPool2D: Layer {
     }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
-        let g = try ConvolutionGeometry(
+        let g = try WindowGeometry(
             itemShape: inputShape, kernel: poolSize, strides: strides, padding: padding, layer: "MaxPool2D '\(name)'")
         guard g.inputItemCount <= Int(Int32.max) else {
             throw TrainError.invalidLayer(layer: "MaxPool2D '\(name)'", reason: "\(g.inputItemCount) values per item exceed the Int32 argmax index range")
@@ -135,7 +135,7 @@ public final class MaxPool2D: Layer {
 
     public func export(to builder: inout ModelBuilder, input: Int) throws -> Int {
         guard let g = geometry else { throw TrainError.notBuilt("MaxPool2D \'\(name)\' export") }
-        return try exportPool(.maxPool2D, g, to: &builder, input: input, name: name, layer: "MaxPool2D '\(name)'")
+        return try exportPool(.maxPool2D, g, padding: padding, to: &builder, input: input, name: name, layer: "MaxPool2D '\(name)'")
     }
 }
 
@@ -147,7 +147,7 @@ public final class AveragePool2D: Layer {
     public let poolSize: (height: Int, width: Int)
     public let strides: (height: Int, width: Int)
     public let padding: Padding
-    public private(set) var geometry: ConvolutionGeometry?
+    public private(set) var geometry: WindowGeometry?
 
     private var cachedBatch = 0
 
@@ -164,7 +164,7 @@ public final class AveragePool2D: Layer {
     }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
-        let g = try ConvolutionGeometry(
+        let g = try WindowGeometry(
             itemShape: inputShape, kernel: poolSize, strides: strides, padding: padding,
             layer: "AveragePool2D '\(name)'")
         geometry = g
@@ -253,12 +253,12 @@ public final class AveragePool2D: Layer {
 
     public func export(to builder: inout ModelBuilder, input: Int) throws -> Int {
         guard let g = geometry else { throw TrainError.notBuilt("AveragePool2D \'\(name)\' export") }
-        return try exportPool(.averagePool2D, g, to: &builder, input: input, name: name, layer: "AveragePool2D '\(name)'")
+        return try exportPool(.averagePool2D, g, padding: padding, to: &builder, input: input, name: name, layer: "AveragePool2D '\(name)'")
     }
 }
 
 /// Checks that a batch matches the geometry the pool was built for.
-private func checkPoolInput(_ input: Tensor, _ g: ConvolutionGeometry, layer: String) {
+private func checkPoolInput(_ input: Tensor, _ g: WindowGeometry, layer: String) {
     precondition(
         input.shape.count == 4 && Array(input.shape.dropFirst()) == [g.inputHeight, g.inputWidth, g.channels],
         "\(layer): expected input [N, \(g.inputHeight), \(g.inputWidth), \(g.channels)], found \(input.shape)")
@@ -266,7 +266,7 @@ private func checkPoolInput(_ input: Tensor, _ g: ConvolutionGeometry, layer: St
 
 /// Appends one pooling operator with its window options.
 private func exportPool(
-    _ code: OperatorCode, _ g: ConvolutionGeometry, to builder: inout ModelBuilder, input: Int,
+    _ code: OperatorCode, _ g: WindowGeometry, padding: Padding, to builder: inout ModelBuilder, input: Int,
     name: String, layer: String
 ) throws -> Int {
     let expected = [1, g.inputHeight, g.inputWidth, g.channels]
@@ -276,7 +276,7 @@ private func exportPool(
     let out = builder.addTensor(name: name, shape: [1, g.outputHeight, g.outputWidth, g.channels])
     let options = OperatorOptions(
         kernelHeight: Int32(g.kernelHeight), kernelWidth: Int32(g.kernelWidth),
-        strideHeight: Int32(g.strideHeight), strideWidth: Int32(g.strideWidth), padding: g.padding)
+        strideHeight: Int32(g.strideHeight), strideWidth: Int32(g.strideWidth), padding: padding)
     builder.addOperator(code, inputs: [input], outputs: [out], options: options)
     return out
 }
